@@ -1,0 +1,1 @@
+"""citebot: cited answers about news articles — the chain, its settings and interfaces."""

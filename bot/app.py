@@ -1,0 +1,127 @@
+"""Wiring: from a ``Settings`` object to a ready ``Citebot`` (embedder, index, chain)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.calibration import load_thresholds
+from bot.chain import CitedQA
+from bot.conversation import Conversation, Turn
+from bot.lang import LanguageDetector
+from bot.settings import Settings
+from bot.types import Answer
+from index.articles import load_articles
+from index.embedder import Embedder, SentenceTransformerEmbedder
+from index.errors import CitebotError
+from index.manifest import SourceInfo
+from index.models import REGISTRY, check_model
+from index.retriever import Retriever
+from index.store import SentenceIndex, build_index, open_index
+
+log = logging.getLogger(__name__)
+
+BuildProgress = Callable[[int, int], None]
+
+
+def _model_prompts(folder: Path) -> dict[str, str]:
+    try:
+        cfg = json.loads((folder / "config_sentence_transformers.json").read_text())
+        return dict(cfg.get("prompts") or {})
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    """The embedder the settings name: a provisioned model, a local folder, or a hub id."""
+    name = settings.embedding_model
+    if name in REGISTRY:
+        ref = str(check_model(settings.models_dir, REGISTRY[name]))
+    elif Path(name).expanduser().is_dir():
+        ref = str(Path(name).expanduser().resolve())
+    elif settings.hub_offline:
+        raise CitebotError(
+            f"Embedding model {name!r} is neither provisioned nor a local folder, and the "
+            "hub is off (CITEBOT_HUB_OFFLINE=true). Run `citebot models list`."
+        )
+    else:
+        ref = name
+    prompts = _model_prompts(Path(ref)) if Path(ref).is_dir() else {}
+    return SentenceTransformerEmbedder(
+        ref,
+        model_id=name,
+        query_prompt=settings.query_prompt
+        if settings.query_prompt is not None
+        else prompts.get("query", ""),
+        document_prompt=settings.document_prompt
+        if settings.document_prompt is not None
+        else prompts.get("document", ""),
+        batch_size=settings.embed_batch_size,
+        threads=settings.threads,
+        offline=settings.hub_offline,
+    )
+
+
+@dataclass
+class Citebot:
+    """The product: answers questions within conversations."""
+
+    settings: Settings
+    qa: CitedQA
+
+    def new_conversation(self) -> Conversation:
+        return Conversation(max_turns=self.settings.history_turns)
+
+    def ask(self, question: str, conversation: Conversation) -> Answer:
+        answer = self.qa.invoke(question, conversation)
+        conversation.add(
+            Turn(answer.question, answer.answer, answer.language,
+                 tuple(c.id for c in answer.citations))
+        )
+        return answer
+
+    def sources(self) -> list[SourceInfo]:
+        return list(self.qa.retriever.index.manifest.sources)
+
+
+def load_index(
+    settings: Settings,
+    embedder: Embedder,
+    progress: BuildProgress | None = None,
+    *,
+    force: bool = False,
+) -> SentenceIndex:
+    settings.ensure_data_dir()
+    articles = load_articles(settings.articles)
+    if force:
+        return build_index(settings.index_path, articles, embedder, progress)
+    return open_index(
+        settings.index_path, articles, embedder, rebuild=settings.auto_rebuild, progress=progress
+    )
+
+
+def create_citebot(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    detector: LanguageDetector | None = None,
+    progress: BuildProgress | None = None,
+) -> Citebot:
+    embedder = embedder or make_embedder(settings)
+    index = load_index(settings, embedder, progress)
+    thresholds = load_thresholds(embedder.model_id)
+    if settings.answer_threshold is not None:
+        from bot.calibration import Thresholds
+
+        thresholds = Thresholds(settings.answer_threshold, settings.answer_threshold)
+    qa = CitedQA(
+        retriever=Retriever(index, embedder),
+        detector=detector or LanguageDetector(),
+        thresholds=thresholds,
+        top_k=settings.top_k,
+        max_citations=settings.max_citations,
+        max_question_chars=settings.max_question_chars,
+    )
+    return Citebot(settings, qa)

@@ -1,0 +1,43 @@
+"""The answerability decision, calibrated on public QA data rather than picked by hand.
+
+``bench/calibrate.py`` measures, for each embedding model, the top retrieval score of
+questions asked against their own article (answerable) and against another article
+(unanswerable), in the same language and across languages, and stores the threshold
+that best separates the two in ``bot/calibration.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    same_language: float
+    cross_language: float
+
+    def for_pair(self, question_lang: str, article_lang: str) -> float:
+        return self.same_language if question_lang == article_lang else self.cross_language
+
+
+# Only for models nobody calibrated: low enough to answer, a warning says to calibrate.
+UNCALIBRATED = Thresholds(same_language=0.3, cross_language=0.25)
+
+
+def load_thresholds(model_id: str, path: Path = CALIBRATION_FILE) -> Thresholds:
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))["models"][model_id]
+        return Thresholds(float(entry["same_language"]), float(entry["cross_language"]))
+    except (OSError, KeyError, ValueError, TypeError):
+        log.warning(
+            "no answerability calibration for %s; run bench/calibrate.py (using %s)",
+            model_id, UNCALIBRATED,
+        )
+        return UNCALIBRATED

@@ -1,0 +1,71 @@
+"""Offline language detection: French or English, anything else → the article's language.
+
+Short questions full of names ("Marco Rubio ?") are hard for any detector, so a
+question lingua cannot place confidently keeps the conversation's previous language.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from bot.types import Lang
+
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
+
+_LATIN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿŒœ]")
+_LETTER = re.compile(r"[^\W\d_]")
+# French sets ? ! : ; off with a space; English never does.
+_FRENCH_SPACING = re.compile(r"\w[ \u00a0\u202f][?!:;]")
+# Confidence (0-1, between French and English alone) below which we fall back.
+MIN_CONFIDENCE = 0.7
+# A Latin-script question this sure to be another language is not French or English.
+OTHER_CONFIDENCE = 0.5
+
+
+class LanguageDetector:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    @cached_property
+    def _fr_en(self) -> LanguageDetector:
+        from lingua import Language, LanguageDetectorBuilder
+
+        return LanguageDetectorBuilder.from_languages(
+            Language.FRENCH, Language.ENGLISH
+        ).with_preloaded_language_models().build()
+
+    @cached_property
+    def _latin(self) -> LanguageDetector:
+        from lingua import Language, LanguageDetectorBuilder
+
+        return LanguageDetectorBuilder.from_languages(
+            Language.FRENCH, Language.ENGLISH, Language.SPANISH, Language.GERMAN,
+            Language.ITALIAN, Language.PORTUGUESE, Language.DUTCH,
+        ).with_preloaded_language_models().build()
+
+    def warm_up(self) -> None:
+        with self._lock:
+            self._fr_en  # noqa: B018 - loading the models is the point
+            self._latin  # noqa: B018
+
+    def detect(self, text: str, fallback: Lang) -> Lang:
+        """French or English if the text is in one of them, else ``fallback``."""
+        letters = _LETTER.findall(text)
+        if not letters:
+            return fallback
+        if sum(bool(_LATIN.match(ch)) for ch in letters) < len(letters) / 2:
+            return fallback  # Arabic, Cyrillic, CJK…: neither French nor English
+        with self._lock:
+            best = self._latin.compute_language_confidence_values(text)[0]
+            if best.language.name not in ("FRENCH", "ENGLISH") and best.value >= OTHER_CONFIDENCE:
+                return fallback
+            values = self._fr_en.compute_language_confidence_values(text)
+        top = values[0]
+        lang: Lang = "fr" if top.language.name == "FRENCH" else "en"
+        if _FRENCH_SPACING.search(text) and lang == "en" and top.value < 0.9:
+            return "fr"
+        return lang if top.value >= MIN_CONFIDENCE else fallback

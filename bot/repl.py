@@ -1,0 +1,60 @@
+"""The chat loops: an interactive REPL and the line-per-object ``--json`` mode."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import IO, Any
+
+from bot.app import Citebot
+from bot.render import render_reply
+from bot.session import ChatSession
+from bot.settings import Settings
+
+
+def _decoded_lines(stream: IO[bytes]) -> Iterable[str]:
+    # Bytes in, so that invalid UTF-8 becomes U+FFFD instead of killing the session.
+    for raw in stream:
+        yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+def run_json(bot: Citebot, stdin: IO[bytes], stdout: IO[str]) -> None:
+    """Exactly one JSON object per input line, commands included."""
+    session = ChatSession(bot)
+    for line in _decoded_lines(stdin):
+        reply = session.handle(line)
+        stdout.write(json.dumps(reply.payload, ensure_ascii=False) + "\n")
+        stdout.flush()
+        if reply.quit:
+            break
+
+
+def _prompt_lines(settings: Settings) -> Iterable[str]:
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory
+
+    settings.ensure_data_dir()
+    prompt: PromptSession[str] = PromptSession(
+        history=FileHistory(str(settings.data_dir / "chat_history.txt"))
+    )
+    while True:
+        try:
+            yield prompt.prompt("? ")
+        except KeyboardInterrupt:
+            continue  # Ctrl-C drops the current line, as in a shell
+        except EOFError:
+            return
+
+
+def run_interactive(bot: Citebot, console: Any, settings: Settings) -> None:
+    session = ChatSession(bot)
+    titles = ", ".join(s.title for s in bot.sources())
+    console.print(f"[bold]citebot[/bold] — {titles}. /help for commands, /quit to leave.")
+    lines = _prompt_lines(settings) if sys.stdin.isatty() else _decoded_lines(sys.stdin.buffer)
+    for line in lines:
+        reply = session.handle(line)
+        if reply.quit:
+            break
+        render_reply(console, reply)
+        console.print()

@@ -1,0 +1,88 @@
+"""One chat session: turns each input line into a reply, for the REPL and ``--json`` alike.
+
+Commands and questions go through ``handle``; the interfaces only read lines and
+render what comes back, so the CLI and scripted use cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.app import Citebot
+from bot.inputs import BadQuestion
+from bot.messages import message
+from bot.types import Answer, Lang
+
+
+@dataclass
+class Reply:
+    """What one input line produced: an answer, a command result, or a refusal."""
+
+    kind: str  # "answer" | "command" | "error"
+    payload: dict[str, Any]
+    answer: Answer | None = None
+    text: str = ""
+    quit: bool = False
+
+
+@dataclass
+class ChatSession:
+    bot: Citebot
+    conversation: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.conversation = self.bot.new_conversation()
+
+    @property
+    def lang(self) -> Lang:
+        return (
+            self.conversation.forced_lang
+            or self.conversation.last_language
+            or self.bot.qa.article_lang
+        )
+
+    def handle(self, line: str) -> Reply:
+        stripped = line.strip()
+        if stripped.startswith("/") and len(stripped) > 1 and " " not in stripped.split()[0][1:]:
+            return self._command(stripped)
+        try:
+            answer = self.bot.ask(line, self.conversation)
+        except BadQuestion as e:
+            return self._refusal(line, e.key, str(e))
+        return Reply("answer", answer.to_dict(), answer=answer)
+
+    def _refusal(self, line: str, key: str, text: str) -> Reply:
+        payload = {
+            "question": line, "language": self.lang, "answered": False, "answer": text,
+            "citations": [], "timings_ms": {}, "error": key,
+        }
+        return Reply("error", payload, text=text)
+
+    def _command(self, line: str) -> Reply:
+        name, *args = line[1:].split()
+        name = name.lower()
+        if name in ("quit", "exit", "q"):
+            return Reply("command", {"command": "quit"}, quit=True)
+        if name == "reset":
+            self.conversation.reset()
+            text = message("reset", self.lang)
+            return Reply("command", {"command": "reset", "message": text}, text=text)
+        if name == "help":
+            text = message("help", self.lang)
+            return Reply("command", {"command": "help", "message": text}, text=text)
+        if name == "sources":
+            sources = [
+                {"id": s.id, "title": s.title, "lang": s.lang, "sentences": s.sentences}
+                for s in self.bot.sources()
+            ]
+            text = "\n".join(f"{s['title']} ({s['id']}): {s['sentences']} sentences"
+                             for s in sources)
+            return Reply("command", {"command": "sources", "sources": sources}, text=text)
+        if name == "lang" and len(args) == 1 and args[0] in ("fr", "en", "auto"):
+            self.conversation.forced_lang = None if args[0] == "auto" else args[0]
+            text = f"language: {args[0]}"
+            return Reply("command", {"command": "lang", "lang": args[0]}, text=text)
+        text = message("unknown_command", self.lang, command=f"/{name}")
+        return Reply("error", {"command": name, "error": "unknown_command", "message": text},
+                     text=text)

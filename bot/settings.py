@@ -1,0 +1,92 @@
+"""The one settings object, read once at start-up and passed to whatever needs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from index.models import EMBEDDINGGEMMA
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ARTICLE = PROJECT_ROOT / "articles" / "palmyre.fr.txt"
+
+
+class Settings(BaseSettings):
+    """citebot's settings; each may be set as ``CITEBOT_<NAME>`` or in a ``.env`` file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CITEBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(
+        Path("data"),
+        description="Where models, indexes and history live (git-ignored; made private, 0700).",
+    )
+    articles: list[Path] = Field(
+        default_factory=lambda: [DEFAULT_ARTICLE],
+        description="Article files or folders (.txt, .md, JSONL {id,title,lang,text}) to answer "
+        "from. As an env var: a JSON list.",
+    )
+    index_name: str = Field("default", description="Name of the index folder under data_dir.")
+    embedding_model: str = Field(
+        EMBEDDINGGEMMA.name,
+        description="A provisioned model name (see `citebot models list`), a local "
+        "sentence-transformers folder, or a hub id (needs hub access and hub_offline=false).",
+    )
+    query_prompt: str | None = Field(
+        None, description="Prefix for queries; default: the model's own retrieval prompt."
+    )
+    document_prompt: str | None = Field(
+        None, description="Prefix for indexed sentences; default: the model's own prompt."
+    )
+    hub_offline: bool = Field(
+        True, description="Set HF_HUB_OFFLINE=1 so nothing is fetched from a model hub."
+    )
+    embed_batch_size: int = Field(16, ge=1, le=1024, description="Sentences per embedding batch.")
+    threads: int | None = Field(
+        None, ge=1, le=256, description="CPU threads for torch; default: torch's own choice."
+    )
+    top_k: int = Field(5, ge=1, le=50, description="Sentences retrieved per question.")
+    max_citations: int = Field(
+        2, ge=1, le=10, description="At most this many sentences quoted in an extractive answer."
+    )
+    answer_threshold: float | None = Field(
+        None,
+        description="Override the calibrated similarity below which a question is deemed "
+        "not answered by the article (default: bot/calibration.json for the model).",
+    )
+    auto_rebuild: bool = Field(
+        True, description="Rebuild the index when it is missing or stale, instead of refusing."
+    )
+    llm: Literal["none"] = Field(
+        "none", description="Answer model: 'none' quotes the article (extractive)."
+    )
+    max_question_chars: int = Field(
+        1000, ge=20, le=100_000, description="Longer questions are truncated, with a notice."
+    )
+    history_turns: int = Field(
+        6, ge=0, le=50, description="Past question/answer pairs kept per conversation."
+    )
+    log_level: str = Field("WARNING", description="Python logging level.")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, v: Path) -> Path:
+        return v.expanduser()
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def index_path(self) -> Path:
+        return self.data_dir / "indexes" / self.index_name
+
+    def ensure_data_dir(self) -> Path:
+        """Create the data dir, private to its owner: it holds history and tokens' traces."""
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.data_dir.chmod(0o700)
+        return self.data_dir

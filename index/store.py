@@ -1,0 +1,219 @@
+"""A sentence index on disk: FAISS vectors, sentences as JSONL, a JSON manifest.
+
+Layout under ``<indexes>/<name>``, a symlink to one build folder::
+
+    manifest.json   how it was built (model, dimension, prompts, splitter, sources)
+    sentences.jsonl one sentence per line, in FAISS row order
+    index.faiss     faiss.write_index output (no pickle anywhere)
+
+A build writes a new folder and then swaps the symlink with one atomic rename, so a
+build killed halfway leaves the previous index in use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from index.articles import content_hash
+from index.embedder import Embedder
+from index.errors import CitebotError
+from index.manifest import IndexSpec, Manifest, SourceInfo
+from index.splitter import SPLITTER_VERSION, sentences_of
+from index.types import Article, Hit, Sentence
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+SENTENCES = "sentences.jsonl"
+VECTORS = "index.faiss"
+
+
+class IndexUnavailable(CitebotError):
+    """The index is missing, corrupt, or was built from something else."""
+
+
+def spec_for(articles: Sequence[Article], embedder: Embedder) -> IndexSpec:
+    return IndexSpec(
+        model_id=embedder.model_id,
+        query_prompt=embedder.query_prompt,
+        document_prompt=embedder.document_prompt,
+        splitter_version=SPLITTER_VERSION,
+        content_hash=content_hash(articles),
+    )
+
+
+def _file_sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class SentenceIndex:
+    """Sentences and their vectors, searchable by cosine similarity."""
+
+    def __init__(self, manifest: Manifest, sentences: list[Sentence], vectors: object) -> None:
+        self.manifest = manifest
+        self.sentences = sentences
+        self._faiss = vectors
+        self._by_id = {s.id: s for s in sentences}
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    def get(self, sentence_id: str) -> Sentence | None:
+        return self._by_id.get(sentence_id)
+
+    def search(self, query: np.ndarray, k: int) -> list[Hit]:
+        k = min(k, len(self.sentences))
+        if k <= 0:
+            return []
+        q = np.asarray(query, dtype=np.float32).reshape(1, -1)
+        scores, rows = self._faiss.search(q, k)  # type: ignore[attr-defined]
+        return [
+            Hit(self.sentences[int(r)], float(s), rank)
+            for rank, (s, r) in enumerate(zip(scores[0], rows[0], strict=True), start=1)
+            if r >= 0
+        ]
+
+    @classmethod
+    def load(cls, path: Path) -> SentenceIndex:
+        """Load and check a built index; raise ``IndexUnavailable`` on anything wrong."""
+        import faiss
+
+        if not (path / MANIFEST).is_file():
+            raise IndexUnavailable(f"No index at {path}. Run `citebot index build`.")
+        try:
+            manifest = Manifest.read(path / MANIFEST)
+            for name, digest in manifest.files.items():
+                if _file_sha(path / name) != digest:
+                    raise ValueError(f"{name} does not match its recorded sha256")
+            sentences = [
+                Sentence(**json.loads(line))
+                for line in (path / SENTENCES).read_text(encoding="utf-8").splitlines()
+            ]
+            vectors = faiss.read_index(str(path / VECTORS))
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
+            raise IndexUnavailable(
+                f"The index at {path} is corrupt ({e}). Rebuild it with `citebot index build`."
+            ) from e
+        if not (len(sentences) == vectors.ntotal == manifest.count):
+            raise IndexUnavailable(f"The index at {path} is inconsistent; rebuild it.")
+        if vectors.d != manifest.dimension:
+            raise IndexUnavailable(f"The index at {path} has the wrong dimension; rebuild it.")
+        return cls(manifest, sentences, vectors)
+
+
+def _write_build(
+    folder: Path, manifest: Manifest, sentences: list[Sentence], vectors: np.ndarray
+) -> None:
+    import faiss
+
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    faiss.write_index(index, str(folder / VECTORS))
+    with (folder / SENTENCES).open("w", encoding="utf-8") as f:
+        for s in sentences:
+            f.write(json.dumps(asdict(s), ensure_ascii=False) + "\n")
+    manifest.files = {name: _file_sha(folder / name) for name in (VECTORS, SENTENCES)}
+    (folder / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
+    for name in (VECTORS, SENTENCES, MANIFEST):
+        os.chmod(folder / name, 0o600)
+
+
+def _swap_in(link: Path, build: Path) -> None:
+    """Point ``link`` at ``build`` atomically, then drop older builds."""
+    tmp_link = link.with_name(f".{link.name}.{os.getpid()}.link")
+    tmp_link.unlink(missing_ok=True)
+    tmp_link.symlink_to(os.path.relpath(build, link.parent))
+    if link.exists() and not link.is_symlink():
+        shutil.rmtree(link)  # a plain folder from an older layout
+    os.replace(tmp_link, link)
+    for old in build.parent.iterdir():
+        if old != build:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def build_index(
+    path: Path,
+    articles: Sequence[Article],
+    embedder: Embedder,
+    progress: Callable[[int, int], None] | None = None,
+) -> SentenceIndex:
+    """Split, embed and write ``articles`` as the index at ``path`` (atomically)."""
+    started = time.perf_counter()
+    sentences: list[Sentence] = []
+    sources = []
+    for art in articles:
+        own = list(sentences_of(art.id, art.text))
+        sentences.extend(own)
+        sources.append(SourceInfo(art.id, art.title, art.lang, art.source, len(own)))
+    if not sentences:
+        raise CitebotError("The articles contain no sentences to index.")
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(sentences))
+
+    if progress:
+        progress(0, len(sentences))
+    vectors = embedder.embed_documents([s.text for s in sentences], progress=step)
+    manifest = Manifest(
+        spec=spec_for(articles, embedder),
+        dimension=int(vectors.shape[1]),
+        count=len(sentences),
+        sources=sources,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        build_seconds=round(time.perf_counter() - started, 3),
+    )
+    builds = path.with_name(f"{path.name}.builds")
+    builds.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder = builds / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}"
+    folder.mkdir(mode=0o700)
+    try:
+        _write_build(folder, manifest, sentences, vectors)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _swap_in(path, folder)
+    return SentenceIndex.load(path)
+
+
+def open_index(
+    path: Path,
+    articles: Sequence[Article],
+    embedder: Embedder,
+    *,
+    rebuild: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> SentenceIndex:
+    """The index for ``articles``: reused when its manifest fits, else rebuilt or refused."""
+    expected = spec_for(articles, embedder)
+    try:
+        index = SentenceIndex.load(path)
+        reason = index.manifest.mismatch(expected)
+        if reason is None and index.manifest.dimension != embedder.dimension:
+            reason = "built with another embedding dimension"
+        if reason is None:
+            return index
+        problem: IndexUnavailable = IndexUnavailable(
+            f"The index at {path} does not fit the current settings: {reason}. "
+            "Run `citebot index build` to rebuild it."
+        )
+    except IndexUnavailable as e:
+        problem = e
+    if not rebuild:
+        raise problem
+    log.info("rebuilding index: %s", problem)
+    return build_index(path, articles, embedder, progress)
