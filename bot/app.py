@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.calibration import load_thresholds
+from bot.calibration import Thresholds, load_thresholds
 from bot.chain import CitedQA
 from bot.conversation import Conversation, Turn
 from bot.lang import LanguageDetector
@@ -39,7 +39,7 @@ def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     """The embedder the settings name: a provisioned model, a local folder, or a hub id."""
     name = settings.embedding_model
     if name in REGISTRY:
-        ref = str(check_model(settings.models_dir, REGISTRY[name]))
+        ref = str(check_model(settings.models_root, REGISTRY[name]))
     elif Path(name).expanduser().is_dir():
         ref = str(Path(name).expanduser().resolve())
     elif settings.hub_offline:
@@ -111,11 +111,10 @@ def create_citebot(
 ) -> Citebot:
     embedder = embedder or make_embedder(settings)
     index = load_index(settings, embedder, progress)
-    thresholds = load_thresholds(embedder.model_id)
     if settings.answer_threshold is not None:
-        from bot.calibration import Thresholds
-
         thresholds = Thresholds(settings.answer_threshold, settings.answer_threshold)
+    else:
+        thresholds = load_thresholds(embedder.model_id)
     qa = CitedQA(
         retriever=Retriever(index, embedder),
         detector=detector or LanguageDetector(),

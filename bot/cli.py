@@ -135,7 +135,7 @@ def search(
     settings = _settings(article)
     bot = _open_bot(settings, _console(stderr=True))
     hits = bot.qa.retriever.search(query, k)
-    rows = [{"rank": h.rank, "score": round(h.score, 4), "id": h.sentence.id,
+    rows: list[dict[str, Any]] = [{"rank": h.rank, "score": round(h.score, 4), "id": h.sentence.id,
              "text": h.sentence.text} for h in hits]
     if json_out:
         print(json.dumps(rows, ensure_ascii=False))
@@ -193,7 +193,7 @@ def models_list() -> None:
     console = _console()
     for name, spec in REGISTRY.items():
         try:
-            check_model(settings.models_dir, spec)
+            check_model(settings.models_root, spec)
             state = "[green]present[/green]"
         except CitebotError:
             state = "[yellow]missing[/yellow]"
@@ -224,7 +224,7 @@ def models_pull(
                        bar: Any = bar) -> None:
                 bar.update(task, description=f"{name}: {stage}", completed=done, total=total)
 
-            fresh = pull(settings.models_dir, REGISTRY[name], report)
+            fresh = pull(settings.models_root, REGISTRY[name], report)
         console.print(f"{name}: {'provisioned and verified' if fresh else 'already present'}")
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from bot.types import Lang
 
 if TYPE_CHECKING:
-    from lingua import LanguageDetector
+    from lingua import LanguageDetector as LinguaDetector
 
 _LATIN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿŒœ]")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -31,7 +31,7 @@ class LanguageDetector:
         self._lock = threading.Lock()
 
     @cached_property
-    def _fr_en(self) -> LanguageDetector:
+    def _fr_en(self) -> LinguaDetector:
         from lingua import Language, LanguageDetectorBuilder
 
         return LanguageDetectorBuilder.from_languages(
@@ -39,7 +39,7 @@ class LanguageDetector:
         ).with_preloaded_language_models().build()
 
     @cached_property
-    def _latin(self) -> LanguageDetector:
+    def _latin(self) -> LinguaDetector:
         from lingua import Language, LanguageDetectorBuilder
 
         return LanguageDetectorBuilder.from_languages(

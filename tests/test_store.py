@@ -1,0 +1,125 @@
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.articles import load_articles
+from index.errors import CitebotError
+from index.manifest import Manifest
+from index.store import IndexUnavailable, SentenceIndex, build_index, open_index
+from tests.conftest import ARTICLE
+from tests.fakes import FakeEmbedder
+
+
+@pytest.fixture
+def articles():
+    return load_articles([ARTICLE])
+
+
+def test_build_then_reuse_without_reembedding(tmp_path: Path, articles) -> None:
+    emb = FakeEmbedder()
+    path = tmp_path / "idx"
+    built = open_index(path, articles, emb)
+    assert len(built) == 10 and emb.documents_embedded == 10
+    again = open_index(path, articles, emb)
+    assert emb.documents_embedded == 10  # reused, not rebuilt
+    assert [s.id for s in again.sentences] == [s.id for s in built.sentences]
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert manifest["spec"]["model_id"] == "fake-bow"
+    assert manifest["dimension"] == 4096
+    assert manifest["spec"]["splitter_version"]
+    assert manifest["spec"]["document_prompt"] == "d: "
+    assert manifest["sources"][0]["sentences"] == 10
+
+
+def test_search_finds_the_sentence(tmp_path: Path, articles) -> None:
+    emb = FakeEmbedder()
+    index = build_index(tmp_path / "idx", articles, emb)
+    hits = index.search(emb.embed_query("soldats américains civil mort"), 3)
+    assert hits[0].sentence.id == "palmyre.fr:7"
+    assert [h.rank for h in hits] == [1, 2, 3]
+    assert hits[0].score >= hits[1].score >= hits[2].score
+
+
+@pytest.mark.parametrize("change", ["model", "article", "prompt"])
+def test_mismatch_refused_or_rebuilt(tmp_path: Path, articles, change: str) -> None:
+    path = tmp_path / "idx"
+    build_index(path, articles, FakeEmbedder())
+    emb = FakeEmbedder(model_id="other-model") if change == "model" else FakeEmbedder()
+    if change == "prompt":
+        emb.query_prompt = "query: "
+    arts = articles
+    if change == "article":
+        a = articles[0]
+        arts = [type(a)(a.id, a.title, a.lang, a.text + "\nUne phrase de plus.", a.source)]
+    with pytest.raises(IndexUnavailable, match="does not fit|articles changed"):
+        open_index(path, arts, emb, rebuild=False)
+    rebuilt = open_index(path, arts, emb, rebuild=True)
+    assert rebuilt.manifest.mismatch(rebuilt.manifest.spec) is None
+    assert Manifest.read(path / "manifest.json").spec.model_id == emb.model_id
+
+
+def test_dimension_mismatch_rebuilds(tmp_path: Path, articles) -> None:
+    path = tmp_path / "idx"
+    build_index(path, articles, FakeEmbedder(dim=256))
+    with pytest.raises(IndexUnavailable, match="dimension"):
+        open_index(path, articles, FakeEmbedder(dim=128), rebuild=False)
+
+
+def test_missing_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexUnavailable, match="No index"):
+        SentenceIndex.load(tmp_path / "nothing")
+
+
+@pytest.mark.parametrize("victim", ["index.faiss", "sentences.jsonl", "manifest.json"])
+def test_truncated_files_are_detected(tmp_path: Path, articles, victim: str) -> None:
+    path = tmp_path / "idx"
+    build_index(path, articles, FakeEmbedder())
+    target = path / victim
+    data = target.read_bytes()
+    target.write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexUnavailable, match="corrupt|No index"):
+        SentenceIndex.load(path)
+    # …and the normal path rebuilds instead of answering from a broken index.
+    assert len(open_index(path, articles, FakeEmbedder())) == 10
+
+
+class _Exploding(FakeEmbedder):
+    def embed_documents(self, texts, progress=None):
+        raise KeyboardInterrupt  # a build killed halfway
+
+
+def test_interrupted_build_keeps_previous_index(tmp_path: Path, articles) -> None:
+    path = tmp_path / "idx"
+    build_index(path, articles, FakeEmbedder())
+    with pytest.raises(KeyboardInterrupt):
+        build_index(path, articles, _Exploding())
+    assert len(SentenceIndex.load(path)) == 10
+    builds = list((tmp_path / "idx.builds").iterdir())
+    assert len(builds) == 1
+
+
+def test_files_are_private_and_not_pickled(tmp_path: Path, articles) -> None:
+    path = tmp_path / "idx"
+    build_index(path, articles, FakeEmbedder())
+    for f in path.iterdir():
+        assert (f.stat().st_mode & 0o777) == 0o600
+        assert not f.read_bytes().startswith(b"\x80")  # pickle protocol header
+
+
+def test_empty_articles_refused(tmp_path: Path) -> None:
+    a = load_articles([ARTICLE])[0]
+    empty = [type(a)("x", "x", "fr", "   ", "x")]
+    with pytest.raises(CitebotError, match="no sentences"):
+        build_index(tmp_path / "idx", empty, FakeEmbedder())
+
+
+def test_vectors_roundtrip(tmp_path: Path, articles) -> None:
+    emb = FakeEmbedder()
+    index = build_index(tmp_path / "idx", articles, emb)
+    q = emb.embed_query(index.sentences[3].text)
+    assert index.search(q, 1)[0].sentence.id == index.sentences[3].id
+    assert np.isclose(index.search(q, 1)[0].score, 1.0, atol=1e-5)
+    assert os.path.islink(tmp_path / "idx")
