@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from bot.calibration import Thresholds, load_thresholds
 from bot.chain import CitedQA
 from bot.conversation import Conversation, Turn
-from bot.lang import LanguageDetector
+from bot.lang import Detector, LanguageDetector
 from bot.settings import Settings
 from bot.types import Answer
 from index.articles import load_articles
@@ -106,7 +107,7 @@ def load_index(
 def create_citebot(
     settings: Settings,
     embedder: Embedder | None = None,
-    detector: LanguageDetector | None = None,
+    detector: Detector | None = None,
     progress: BuildProgress | None = None,
 ) -> Citebot:
     embedder = embedder or make_embedder(settings)
@@ -115,9 +116,13 @@ def create_citebot(
         thresholds = Thresholds(settings.answer_threshold, settings.answer_threshold)
     else:
         thresholds = load_thresholds(embedder.model_id)
+    if detector is None:
+        detector = LanguageDetector()
+        # Its models take a second or two to load: do it while the user types.
+        threading.Thread(target=detector.warm_up, name="lang-warm-up", daemon=True).start()
     qa = CitedQA(
         retriever=Retriever(index, embedder),
-        detector=detector or LanguageDetector(),
+        detector=detector,
         thresholds=thresholds,
         top_k=settings.top_k,
         max_citations=settings.max_citations,

@@ -19,7 +19,7 @@ from bot.citations import validate_citations
 from bot.conversation import Conversation
 from bot.extractive import extractive_answer, supporting_hits
 from bot.inputs import clean_question
-from bot.lang import LanguageDetector
+from bot.lang import Detector
 from bot.messages import message
 from bot.types import Answer, Lang
 from index.retriever import Retriever
@@ -42,7 +42,7 @@ class CitedQA:
     """The chain's steps and what they need; ``runnable`` wires them with LCEL."""
 
     retriever: Retriever
-    detector: LanguageDetector
+    detector: Detector
     thresholds: Thresholds
     top_k: int = 5
     max_citations: int = 2

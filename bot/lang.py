@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.types import Lang
 
@@ -20,10 +20,30 @@ _LATIN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿŒœ]")
 _LETTER = re.compile(r"[^\W\d_]")
 # French sets ? ! : ; off with a space; English never does.
 _FRENCH_SPACING = re.compile(r"\w[ \u00a0\u202f][?!:;]")
+# Closed-class words that short questions are made of; names carry no language.
+_EN_WORDS = frozenset(
+    "who whom whose what which where when why how many much is are was were did does do "
+    "the an and of to in on at from by with about has have had been will would can could "
+    "there this that these those it he she they his her their".split()
+)
+_FR_WORDS = frozenset(
+    "qui que quoi quel quelle quels quelles où quand pourquoi comment combien est sont "
+    "était étaient ont le la les un une des du au aux et dans sur pour par avec sans "
+    "il elle ils elles ce cette ces son sa ses leur leurs qu lequel laquelle".split()
+)
+_WORD = re.compile(r"[^\W\d_]+")
 # Confidence (0-1, between French and English alone) below which we fall back.
 MIN_CONFIDENCE = 0.7
 # A Latin-script question this sure to be another language is not French or English.
 OTHER_CONFIDENCE = 0.5
+
+
+class Detector(Protocol):
+    """What the chain needs to pick the answer's language."""
+
+    def detect(self, text: str, fallback: Lang) -> Lang: ...
+
+    def warm_up(self) -> None: ...
 
 
 class LanguageDetector:
@@ -59,6 +79,9 @@ class LanguageDetector:
             return fallback
         if sum(bool(_LATIN.match(ch)) for ch in letters) < len(letters) / 2:
             return fallback  # Arabic, Cyrillic, CJK…: neither French nor English
+        words = [w.lower() for w in _WORD.findall(text)]
+        en = sum(w in _EN_WORDS for w in words)
+        fr = sum(w in _FR_WORDS for w in words)
         with self._lock:
             best = self._latin.compute_language_confidence_values(text)[0]
             if best.language.name not in ("FRENCH", "ENGLISH") and best.value >= OTHER_CONFIDENCE:
@@ -66,6 +89,10 @@ class LanguageDetector:
             values = self._fr_en.compute_language_confidence_values(text)
         top = values[0]
         lang: Lang = "fr" if top.language.name == "FRENCH" else "en"
-        if _FRENCH_SPACING.search(text) and lang == "en" and top.value < 0.9:
+        if top.value >= 0.9 or en == fr == 0 and top.value >= MIN_CONFIDENCE:
+            return lang
+        if en != fr:
+            return "en" if en > fr else "fr"
+        if _FRENCH_SPACING.search(text):
             return "fr"
         return lang if top.value >= MIN_CONFIDENCE else fallback

@@ -95,8 +95,11 @@ class SentenceTransformerEmbedder:
                 os.environ["HF_HUB_OFFLINE"] = "1"
                 os.environ["TRANSFORMERS_OFFLINE"] = "1"
             import torch
+            import transformers
             from sentence_transformers import SentenceTransformer
 
+            # Its "Loading weights" bar would garble the chat and the JSON stream's stderr.
+            transformers.utils.logging.disable_progress_bar()
             if self._threads:
                 torch.set_num_threads(self._threads)
             log.info("loading embedding model %s", self._model_ref)

@@ -1,0 +1,117 @@
+"""Core benchmark: cold start, warm extractive latency, index build, peak RSS.
+
+    .venv/bin/python -m bench.core [--runs 3] [--questions 60]
+
+Prints each figure beside its target; writes bench/results/core.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.app import create_citebot, load_index, make_embedder
+from bot.settings import Settings
+
+RESULTS = Path(__file__).resolve().parent / "results"
+QUESTIONS = [
+    "Qui est mort près de Palmyre ?", "Who died near Palmyra?",
+    "Qui est Marco Rubio ?", "What is the name of the Syrian president?",
+    "Quand la coalition anti-EI a-t-elle été fondée ?", "Where did the operation take place?",
+    "What is the capital of France?", "Quel temps fera-t-il demain à Damas ?",
+]
+TARGETS = {"warm_p50_ms": 150, "cold_start_s": 15, "peak_rss_mb": 2048}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def cold_start(settings: Settings, runs: int) -> tuple[list[float], float]:
+    """Seconds from process start to the first answer line, with a built index."""
+    env = {**os.environ, "CITEBOT_DATA_DIR": str(settings.data_dir),
+           "CITEBOT_MODELS_DIR": str(settings.models_root)}
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "chat", "--json"], env=env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert proc.stdin and proc.stdout
+        proc.stdin.write(QUESTIONS[1] + "\n")
+        proc.stdin.flush()
+        json.loads(proc.stdout.readline())
+        times.append(time.perf_counter() - started)
+        proc.stdin.close()
+        proc.wait()
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return times, child_rss
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3, help="cold starts to time")
+    ap.add_argument("--questions", type=int, default=60, help="warm questions to time")
+    args = ap.parse_args()
+
+    base = Settings()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = base.model_copy(update={"data_dir": Path(tmp), "models_dir": base.models_root})
+        embedder = make_embedder(settings)
+        started = time.perf_counter()
+        embedder.load()
+        load_s = time.perf_counter() - started
+        started = time.perf_counter()
+        index = load_index(settings, embedder, force=True)
+        build_s = time.perf_counter() - started
+        bot = create_citebot(settings, embedder=embedder)
+        bot.qa.detector.warm_up()
+        conv = bot.new_conversation()
+        bot.ask("warm-up", conv)
+        latencies = []
+        for i in range(args.questions):
+            # A fresh wording each time so the query-embedding cache does not flatter us.
+            q = f"{QUESTIONS[i % len(QUESTIONS)]} ({i})"
+            t = time.perf_counter()
+            bot.ask(q, bot.new_conversation())
+            latencies.append((time.perf_counter() - t) * 1000)
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        colds, child_rss = cold_start(settings, args.runs)
+
+    results = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        "model": settings.embedding_model,
+        "model_load_s": round(load_s, 2),
+        "index_build_s": round(build_s, 2),
+        "index_sentences": len(index),
+        "sentences_per_s": round(len(index) / build_s, 1),
+        "warm_p50_ms": round(statistics.median(latencies), 1),
+        "warm_p95_ms": round(percentile(latencies, 0.95), 1),
+        "cold_start_s": round(statistics.median(colds), 2),
+        "cold_start_runs_s": [round(c, 2) for c in colds],
+        "peak_rss_mb": round(max(rss_mb, child_rss), 1),
+    }
+    print(f"{'metric':<22}{'value':>12}{'target':>10}{'ratio':>8}")
+    for key, value in results.items():
+        if isinstance(value, (int, float)):
+            target = TARGETS.get(key)
+            ratio = f"{value / target:.2f}" if target else ""
+            print(f"{key:<22}{value:>12}{target or '':>10}{ratio:>8}")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "core.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
