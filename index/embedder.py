@@ -108,7 +108,12 @@ class SentenceTransformerEmbedder:
 
     @property
     def dimension(self) -> int:
-        dim = self.load().get_sentence_embedding_dimension()
+        model = self.load()
+        # Renamed in sentence-transformers 6; older releases only have the long name.
+        getter = getattr(model, "get_embedding_dimension", None) or getattr(
+            model, "get_sentence_embedding_dimension"
+        )
+        dim = getter()
         if dim is None:
             raise RuntimeError(f"model {self._model_ref} does not report its dimension")
         return int(dim)
