@@ -110,8 +110,9 @@ class SentenceTransformerEmbedder:
     def dimension(self) -> int:
         model = self.load()
         # Renamed in sentence-transformers 6; older releases only have the long name.
-        getter = getattr(model, "get_embedding_dimension", None) or getattr(
-            model, "get_sentence_embedding_dimension"
+        getter = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
         )
         dim = getter()
         if dim is None:

@@ -26,7 +26,7 @@ ABBREVIATIONS = frozenset(
     janv févr fév avr juil oct nov déc
     mr mrs ms jr sr inc ltd corp vs approx dept
     e.g i.e u.s u.k a.m p.m
-    """.split()  # noqa: SIM905 - a word list reads better than a list literal
+    """.split()
 )
 
 _CLOSERS = "»”’\"')]"
