@@ -183,12 +183,16 @@ def main() -> None:
         fit = best_threshold(pos, negs, args.min_answer_rate)
         entry[group] = round(fit["threshold"], 4)
         entry[f"{group}_fit"] = fit
+    entry["claim_bar"] = min(entry["same_language"], entry["cross_language"])
+    all_pos = np.concatenate([p for parts in groups.values() for p, _ in parts])
+    entry["name_bar"] = round(float(all_pos.mean()), 4)
     entry["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(entry, indent=2))
 
     calib = json.loads(CALIBRATION_FILE.read_text()) if CALIBRATION_FILE.exists() else {}
     calib.setdefault("models", {})[embedder.model_id] = {
         "same_language": entry["same_language"], "cross_language": entry["cross_language"],
+        "claim_bar": entry["claim_bar"], "name_bar": entry["name_bar"],
         "source": "bench/calibrate.py on PIAF (dev half) and xling, seed "
         f"{args.seed}, min answer rate {args.min_answer_rate}, {entry['date']}",
         "same_language_fit": entry["same_language_fit"],

@@ -6,13 +6,17 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.calibration import Thresholds, load_thresholds
+from langchain_core.language_models.chat_models import BaseChatModel
+
+from bot.calibration import load_thresholds
 from bot.chain import CitedQA
 from bot.conversation import Conversation, Turn
+from bot.generate import Generator, TokenSink
 from bot.lang import Detector, LanguageDetector
+from bot.llm import LocalChatModel, make_chat_model
 from bot.settings import Settings
 from bot.types import Answer
 from index.articles import load_articles
@@ -72,12 +76,15 @@ class Citebot:
 
     settings: Settings
     qa: CitedQA
+    notices: list[str] = field(default_factory=list)  # said once, at start-up
 
     def new_conversation(self) -> Conversation:
         return Conversation(max_turns=self.settings.history_turns)
 
-    def ask(self, question: str, conversation: Conversation) -> Answer:
-        answer = self.qa.invoke(question, conversation)
+    def ask(
+        self, question: str, conversation: Conversation, on_token: TokenSink | None = None
+    ) -> Answer:
+        answer = self.qa.invoke(question, conversation, on_token)
         conversation.add(
             Turn(answer.question, answer.answer, answer.language,
                  tuple(c.id for c in answer.citations))
@@ -104,28 +111,61 @@ def load_index(
     )
 
 
+class _Auto:
+    """Marker: build the chat model the settings name."""
+
+
+AUTO = _Auto()
+
+
+def make_generator(settings: Settings, chat_model: BaseChatModel | None | _Auto,
+                   notices: list[str]) -> Generator | None:
+    if isinstance(chat_model, _Auto):
+        try:
+            chat_model = make_chat_model(settings)
+        except CitebotError as e:
+            # No model is no reason not to answer: quote the article instead.
+            log.warning("answer model unavailable: %s", e)
+            notices.append(str(e))
+            return None
+    if chat_model is None:
+        return None
+    generator = Generator(chat_model)
+    if isinstance(chat_model, LocalChatModel):
+        # Loading and evaluating the system prompt takes seconds: do it while the user types.
+        threading.Thread(target=chat_model.warm_up, args=(generator.system_text,),
+                         name="llm-warm-up", daemon=True).start()
+    return generator
+
+
 def create_citebot(
     settings: Settings,
     embedder: Embedder | None = None,
     detector: Detector | None = None,
     progress: BuildProgress | None = None,
+    chat_model: BaseChatModel | None | _Auto = AUTO,
 ) -> Citebot:
     embedder = embedder or make_embedder(settings)
     index = load_index(settings, embedder, progress)
     if settings.answer_threshold is not None:
-        thresholds = Thresholds(settings.answer_threshold, settings.answer_threshold)
+        thresholds = replace(load_thresholds(embedder.model_id),
+                             same_language=settings.answer_threshold,
+                             cross_language=settings.answer_threshold)
     else:
         thresholds = load_thresholds(embedder.model_id)
     if detector is None:
         detector = LanguageDetector()
         # Its models take a second or two to load: do it while the user types.
         threading.Thread(target=detector.warm_up, name="lang-warm-up", daemon=True).start()
+    notices: list[str] = []
     qa = CitedQA(
         retriever=Retriever(index, embedder),
         detector=detector,
         thresholds=thresholds,
+        generator=make_generator(settings, chat_model, notices),
         top_k=settings.top_k,
         max_citations=settings.max_citations,
         max_question_chars=settings.max_question_chars,
+        llm_sentences=settings.llm_sentences,
     )
-    return Citebot(settings, qa)
+    return Citebot(settings, qa, notices)

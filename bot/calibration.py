@@ -20,21 +20,36 @@ CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
 @dataclass(frozen=True)
 class Thresholds:
+    """Similarity bars, all measured by ``bench/calibrate.py``.
+
+    ``same_language``/``cross_language``: the best score a question needs to be deemed
+    answered by the article. ``claim_bar``: how close an answer claim must be to the
+    sentence it cites (at least as close as an answerable question is to its article).
+    ``name_bar``: the stronger bar for a claim that names something the article never
+    mentions (the mean score of answerable questions).
+    """
+
     same_language: float
     cross_language: float
+    claim_bar: float = 0.0
+    name_bar: float = 0.0
 
     def for_pair(self, question_lang: str, article_lang: str) -> float:
         return self.same_language if question_lang == article_lang else self.cross_language
 
 
 # Only for models nobody calibrated: low enough to answer, a warning says to calibrate.
-UNCALIBRATED = Thresholds(same_language=0.3, cross_language=0.25)
+UNCALIBRATED = Thresholds(same_language=0.3, cross_language=0.25, claim_bar=0.25,
+                          name_bar=0.5)
 
 
 def load_thresholds(model_id: str, path: Path = CALIBRATION_FILE) -> Thresholds:
     try:
         entry = json.loads(path.read_text(encoding="utf-8"))["models"][model_id]
-        return Thresholds(float(entry["same_language"]), float(entry["cross_language"]))
+        return Thresholds(
+            float(entry["same_language"]), float(entry["cross_language"]),
+            claim_bar=float(entry["claim_bar"]), name_bar=float(entry["name_bar"]),
+        )
     except (OSError, KeyError, ValueError, TypeError):
         log.warning(
             "no answerability calibration for %s; run bench/calibrate.py (using %s)",

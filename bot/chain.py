@@ -1,11 +1,17 @@
-"""The cited-QA chain (LangChain LCEL): prepare → retrieve → decide → answer → validate.
+"""The cited-QA chain (LangChain LCEL):
 
-Each step is a ``RunnableLambda`` over one state dict, so steps can be swapped (the
-generative answerer replaces ``answer``) and traced; each records its own timing.
+    prepare → retrieve → decide → generate → verify → validate
+
+Each step is a ``RunnableLambda`` over one state dict, timed on its own. ``decide``
+refuses what the article clearly does not cover before any model runs; ``generate``
+asks the chat model (or quotes, with no model); ``verify`` checks every claim against
+the article and falls back to quoting when the model fails; ``validate`` makes the
+``[n]`` markers and the citations agree.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -18,11 +24,16 @@ from bot.calibration import Thresholds
 from bot.citations import validate_citations
 from bot.conversation import Conversation
 from bot.extractive import extractive_answer, supporting_hits
+from bot.followup import standalone_query
+from bot.generate import Generator, TokenSink, is_sentinel
 from bot.inputs import clean_question
 from bot.lang import Detector
 from bot.messages import message
 from bot.types import Answer, Lang
+from bot.verify import verify
 from index.retriever import Retriever
+
+log = logging.getLogger(__name__)
 
 State = dict[str, Any]
 
@@ -31,7 +42,8 @@ def _timed(name: str, step: Callable[[State], State]) -> Runnable[State, State]:
     def run(state: State) -> State:
         started = time.perf_counter()
         out = step(state)
-        out.setdefault("timings_ms", {})[name] = (time.perf_counter() - started) * 1000
+        out["timings_ms"] = {**state.get("timings_ms", {}),
+                             name: (time.perf_counter() - started) * 1000}
         return out
 
     return RunnableLambda(run, name=name)
@@ -44,14 +56,18 @@ class CitedQA:
     retriever: Retriever
     detector: Detector
     thresholds: Thresholds
+    generator: Generator | None = None
     top_k: int = 5
     max_citations: int = 2
     max_question_chars: int = 1000
+    llm_sentences: int = 4
 
     def __post_init__(self) -> None:
         langs = Counter(s.lang for s in self.retriever.index.manifest.sources)
         self.article_lang: Lang = "en" if langs.most_common(1)[0][0] == "en" else "fr"
         self._doc_lang = {s.id: s.lang for s in self.retriever.index.manifest.sources}
+
+    # -- steps ---------------------------------------------------------------------------
 
     def prepare(self, state: State) -> State:
         conv: Conversation = state["conversation"]
@@ -59,10 +75,12 @@ class CitedQA:
         clean = clean_question(state["question"], self.max_question_chars, fallback)
         lang = conv.forced_lang or self.detector.detect(clean.text, fallback)
         notices = [message("truncated", lang, limit=self.max_question_chars)] * clean.truncated
-        return {**state, "question": clean.text, "language": lang, "notices": notices}
+        query = standalone_query(clean.text, conv)
+        return {**state, "question": clean.text, "query": query, "language": lang,
+                "notices": notices}
 
     def retrieve(self, state: State) -> State:
-        return {**state, "hits": self.retriever.search(state["question"], self.top_k)}
+        return {**state, "hits": self.retriever.search(state["query"], self.top_k)}
 
     def decide(self, state: State) -> State:
         hits = state["hits"]
@@ -71,12 +89,49 @@ class CitedQA:
         support = supporting_hits(hits, threshold, self.max_citations)
         return {**state, "support": support}
 
-    def answer(self, state: State) -> State:
+    def generate(self, state: State) -> State:
+        if not state["support"] or self.generator is None:
+            return {**state, "draft": None}
+        numbered = sorted((h.sentence for h in state["hits"][: self.llm_sentences]),
+                          key=lambda s: (s.doc_id, s.n))
+        conv: Conversation = state["conversation"]
+        on_token: TokenSink | None = state.get("on_token")
+        try:
+            draft = self.generator.generate(state["question"], state["language"], numbered,
+                                            list(conv.turns), on_token)
+        except Exception as e:  # noqa: BLE001 - any model failure falls back to quoting
+            log.warning("answer model failed: %s: %s", type(e).__name__, e)
+            return {**state, "draft": None, "model_error": f"{type(e).__name__}: {e}"}
+        return {**state, "draft": draft, "numbered": numbered}
+
+    def verify(self, state: State) -> State:
+        lang: Lang = state["language"]
         if not state["support"]:
-            return {**state, "answer": message("not_in_article", state["language"]),
-                    "citations": []}
-        text, citations = extractive_answer(state["support"], state["language"])
-        return {**state, "answer": text, "citations": citations}
+            return {**state, "answer": message("not_in_article", lang), "citations": []}
+        draft: str | None = state.get("draft")
+        notices = list(state["notices"])
+        if draft is not None and is_sentinel(draft):
+            return {**state, "answer": message("not_in_article", lang), "citations": [],
+                    "verdict": "model_refused"}
+        if draft is not None:
+            numbered = state["numbered"]
+            index = self.retriever.index
+            embedder = self.retriever.embedder
+            result = verify(
+                draft, numbered, state["question"],
+                embed=lambda texts: embedder.embed_documents(texts),
+                sentence_vectors=index.vectors([s.id for s in numbered]),
+                bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
+            )
+            if result.citations and self.detector.detect(result.answer, lang) == lang:
+                return {**state, "answer": result.answer, "citations": result.citations,
+                        "verdict": f"verified (dropped {result.dropped}, "
+                        f"repaired {result.repaired})"}
+            notices.append(message("model_unverified", lang))
+        elif "model_error" in state:
+            notices.append(message("model_failed", lang))
+        text, citations = extractive_answer(state["support"], lang)
+        return {**state, "answer": text, "citations": citations, "notices": notices}
 
     def validate(self, state: State) -> State:
         def lookup(sentence_id: str) -> str | None:
@@ -89,22 +144,30 @@ class CitedQA:
             text = message("not_in_article", state["language"])
         return {**state, "answer": text, "citations": citations}
 
+    # -- wiring --------------------------------------------------------------------------
+
     @property
     def runnable(self) -> Runnable[State, State]:
         return (
             _timed("prepare", self.prepare)
             | _timed("retrieval", self.retrieve)
             | _timed("decide", self.decide)
-            | _timed("answer", self.answer)
-            | _timed("verification", self.validate)
+            | _timed("generation", self.generate)
+            | _timed("verification", self.verify)
+            | _timed("validate", self.validate)
         )
 
-    def invoke(self, question: str, conversation: Conversation) -> Answer:
+    def invoke(
+        self, question: str, conversation: Conversation, on_token: TokenSink | None = None
+    ) -> Answer:
         started = time.perf_counter()
-        out = self.runnable.invoke({"question": question, "conversation": conversation})
+        out = self.runnable.invoke(
+            {"question": question, "conversation": conversation, "on_token": on_token}
+        )
         timings = out["timings_ms"]
         timings["embed_query"] = self.retriever.last_embed_ms
         timings["total"] = (time.perf_counter() - started) * 1000
+        log.debug("verdict: %s", out.get("verdict"))
         return Answer(
             question=out["question"],
             language=out["language"],

@@ -13,6 +13,21 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "The article says:",
         "fr": "Selon l’article :",
     },
+    "model_failed": {
+        "en": "The answer model was unavailable, so the article is quoted instead.",
+        "fr": "Le modèle de réponse n’a pas pu répondre : voici les phrases de l’article.",
+    },
+    "model_unverified": {
+        "en": "The generated answer could not be checked against the article, so the "
+        "article is quoted instead.",
+        "fr": "La réponse générée n’a pas pu être vérifiée dans l’article : voici les "
+        "phrases de l’article.",
+    },
+    "model_missing": {
+        "en": "The local answer model is not available ({reason}); answers quote the article.",
+        "fr": "Le modèle de réponse local est indisponible ({reason}) : les réponses citent "
+        "l’article.",
+    },
     "empty_question": {
         "en": "Please type a question about the article.",
         "fr": "Posez une question sur l’article.",

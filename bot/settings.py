@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.models import EMBEDDINGGEMMA
@@ -65,9 +65,30 @@ class Settings(BaseSettings):
     auto_rebuild: bool = Field(
         True, description="Rebuild the index when it is missing or stale, instead of refusing."
     )
-    llm: Literal["none"] = Field(
-        "none", description="Answer model: 'none' quotes the article (extractive)."
+    llm: Literal["local", "openai", "none"] = Field(
+        "local",
+        description="Answer model: 'local' (the provisioned GGUF via llama.cpp), 'openai' "
+        "(any OpenAI-compatible server), or 'none' (quote the article). Falls back to "
+        "'none' when the model is missing, fails or times out.",
     )
+    llm_max_tokens: int = Field(120, ge=8, le=2048, description="Cap on answer tokens.")
+    llm_timeout_s: float = Field(
+        30.0, gt=0, description="Give up on the model after this long and quote instead."
+    )
+    llm_threads: int | None = Field(
+        None, ge=1, le=256, description="Threads for llama.cpp; default: all cores."
+    )
+    llm_context: int = Field(4096, ge=512, le=32768, description="llama.cpp context size.")
+    llm_sentences: int = Field(
+        4, ge=1, le=20, description="At most this many retrieved sentences shown to the model."
+    )
+    openai_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1."
+    )
+    openai_api_key: SecretStr = Field(
+        SecretStr("not-needed"), description="API key for the OpenAI-compatible server."
+    )
+    openai_model: str | None = Field(None, description="Model name on that server.")
     max_question_chars: int = Field(
         1000, ge=20, le=100_000, description="Longer questions are truncated, with a notice."
     )

@@ -66,12 +66,18 @@ class SentenceIndex:
         self.sentences = sentences
         self._faiss = vectors
         self._by_id = {s.id: s for s in sentences}
+        self._row = {s.id: row for row, s in enumerate(sentences)}
 
     def __len__(self) -> int:
         return len(self.sentences)
 
     def get(self, sentence_id: str) -> Sentence | None:
         return self._by_id.get(sentence_id)
+
+    def vectors(self, sentence_ids: Sequence[str]) -> np.ndarray:
+        """The stored embeddings of these sentences, in order."""
+        rows = [self._row[i] for i in sentence_ids]
+        return np.stack([self._faiss.reconstruct(r) for r in rows])  # type: ignore[attr-defined]
 
     def search(self, query: np.ndarray, k: int) -> list[Hit]:
         k = min(k, len(self.sentences))

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from index.embedder import Progress, normalise
 
@@ -61,3 +65,31 @@ class FakeDetector:
 
     def warm_up(self) -> None:
         pass
+
+
+class QueueChatModel(BaseChatModel):
+    """A chat model that replies with queued answers and records what it was sent.
+
+    A queued ``Exception`` is raised instead of answering.
+    """
+
+    replies: list[str | Exception] = []
+    received: list[list[BaseMessage]] = []
+
+    @property
+    def _llm_type(self) -> str:
+        return "queue-fake"
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        self.received.append(list(messages))
+        reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: Any = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        text = self._generate(messages, stop).generations[0].message.text
+        for piece in re.findall(r"\S+\s*", text):  # word by word, like a real stream
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))

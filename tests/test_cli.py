@@ -19,6 +19,7 @@ from tests.fakes import FakeDetector, FakeEmbedder
 def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("CITEBOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CITEBOT_ANSWER_THRESHOLD", "0.2")
+    monkeypatch.setenv("CITEBOT_LLM", "none")
     monkeypatch.setattr(bot.app, "make_embedder", lambda settings: FakeEmbedder())
     return tmp_path / "data"
 
@@ -102,7 +103,7 @@ def test_repl_scripted(settings: Settings) -> None:
     from rich.console import Console
 
     bot_ = create_citebot(settings.model_copy(update={"answer_threshold": 0.2}),
-                          embedder=FakeEmbedder(), detector=FakeDetector())
+                          embedder=FakeEmbedder(), detector=FakeDetector(), chat_model=None)
     console = Console(file=io.StringIO(), width=200)
     import sys
 
@@ -121,7 +122,8 @@ def test_repl_scripted(settings: Settings) -> None:
 
 
 def test_run_json_direct(settings: Settings) -> None:
-    bot_ = create_citebot(settings, embedder=FakeEmbedder(), detector=FakeDetector())
+    bot_ = create_citebot(settings, embedder=FakeEmbedder(), detector=FakeDetector(),
+                          chat_model=None)
     out = io.StringIO()
     run_json(bot_, io.BytesIO(b"/help\n/lang en\n"), out)
     objs = [json.loads(x) for x in out.getvalue().splitlines()]

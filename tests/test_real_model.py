@@ -23,7 +23,9 @@ def real_bot(tmp_path_factory: pytest.TempPathFactory) -> Citebot:
     if not (MODELS / "embeddinggemma-300m").is_dir():
         pytest.fail(f"EmbeddingGemma is not provisioned in {MODELS}: run `make models`.")
     data = tmp_path_factory.mktemp("data")
-    return create_citebot(Settings(data_dir=data, articles=[ARTICLE], models_dir=MODELS))
+    return create_citebot(
+        Settings(data_dir=data, articles=[ARTICLE], models_dir=MODELS, llm="none")
+    )
 
 
 @pytest.mark.parametrize(

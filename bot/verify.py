@@ -1,0 +1,172 @@
+"""Claim-level citation verification: never trust the model's ``[n]`` blindly.
+
+The answer is split into claims (sentences). A claim is supported by an article
+sentence when they say the same thing across languages (embedding similarity at
+least the calibrated bar) and every number in the claim is in that sentence (or is
+the sum of two of its numbers: "two soldiers and a civilian" → "three people").
+A name the article never mentions (fuzzy, accent-blind) demands a stronger
+similarity, which is what refuses "Paris" for the capital of France.
+
+Each claim keeps the cited sentences that support it; when none does, the best
+supporting retrieved sentence replaces the citation; a claim nothing supports is
+dropped. An answer left with no claim is not shown.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from itertools import combinations
+
+import numpy as np
+
+from bot.citations import MARKER
+from bot.types import Citation
+from index.splitter import split_sentences
+from index.types import Sentence
+
+_NUMBER_WORDS = {
+    # English
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "hundred": 100, "thousand": 1000,
+    # French
+    "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7, "huit": 8,
+    "dix": 10, "onze": 11, "douze": 12, "vingt": 20, "trente": 30, "quarante": 40,
+    "cinquante": 50, "cent": 100, "mille": 1000,
+}
+# "one/un/une" double as articles ("un civil"): they count in sums but are never required.
+_ONE = {"one", "un", "une"}
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
+_WORDS = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w’'-]{2,})")
+_NOT_NAMES = frozenset(
+    "The This That These Those There They Their According Selon Les Des Une Cette Ces "
+    "Son Ses Leur Dans Pour And But Yes Non Oui".split()
+)
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def numbers_in(text: str) -> set[float]:
+    found = {float(d.replace(",", ".")) for d in _DIGITS.findall(text)}
+    for word in _WORDS.findall(fold(text)):
+        if word in _NUMBER_WORDS:
+            found.add(float(_NUMBER_WORDS[word]))
+    return found
+
+
+def _ones(text: str) -> int:
+    return sum(w in _ONE for w in _WORDS.findall(fold(text)))
+
+
+def numbers_supported(claim: str, source: str) -> bool:
+    have = numbers_in(source)
+    pool = sorted(have) + [1.0] * min(_ones(source), 2)
+    sums = {a + b for a, b in combinations(pool, 2)}
+    return all(n in have or n in sums for n in numbers_in(claim))
+
+
+def names_in(claim: str) -> list[str]:
+    return [n for n in _CAPITALISED.findall(claim) if n not in _NOT_NAMES]
+
+
+def name_known(name: str, text: str) -> bool:
+    target = fold(name)
+    for word in _WORDS.findall(fold(text)):
+        if word == target or (len(word) >= 5 and word[:5] == target[:5]):
+            return True
+        if SequenceMatcher(None, word, target).ratio() >= 0.75:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str  # without markers
+    cited: tuple[int, ...]  # the [n] the model wrote
+
+
+def claims_of(answer: str) -> list[Claim]:
+    out = []
+    for sentence in split_sentences(answer):
+        cited = tuple(int(m.group(1)) for m in MARKER.finditer(sentence))
+        text = MARKER.sub("", sentence).strip()
+        if any(ch.isalnum() for ch in text):
+            out.append(Claim(text, cited))
+        elif cited and out:
+            # a lone "[2]." after the sentence it belongs to
+            out[-1] = Claim(out[-1].text, out[-1].cited + cited)
+    return out
+
+
+@dataclass(frozen=True)
+class Verdict:
+    answer: str
+    citations: list[Citation]
+    dropped: int  # claims removed as unsupported
+    repaired: int  # claims whose citation was replaced
+
+
+def verify(
+    answer: str,
+    numbered: Sequence[Sentence],
+    question: str,
+    embed: Callable[[list[str]], np.ndarray],
+    sentence_vectors: np.ndarray,
+    bar: float,
+    name_bar: float,
+) -> Verdict:
+    """Keep the supported claims of ``answer``, each cited to sentences of ``numbered``.
+
+    ``numbered[i]`` is the sentence the model saw as ``[i+1]``; ``sentence_vectors[i]``
+    its embedding. ``bar`` is the similarity a supporting sentence needs; ``name_bar``
+    the higher one when the claim names something the sentences never mention.
+    """
+    claims = claims_of(answer)
+    if not claims or not numbered:
+        return Verdict("", [], len(claims), 0)
+    sims = embed([c.text for c in claims]) @ sentence_vectors.T
+    context = " ".join([question, *(s.text for s in numbered)])
+    kept: list[tuple[str, list[int]]] = []
+    dropped = repaired = 0
+    for claim, row in zip(claims, sims, strict=True):
+        unknown_name = any(not name_known(n, context) for n in names_in(claim.text))
+        need = name_bar if unknown_name else bar
+
+        def supports(i: int, claim: Claim = claim, row: np.ndarray = row,
+                     need: float = need) -> bool:
+            return row[i] >= need and numbers_supported(claim.text, numbered[i].text)
+
+        valid = [n - 1 for n in claim.cited if 0 < n <= len(numbered)]
+        good = [i for i in dict.fromkeys(valid) if supports(i)]
+        if not good:
+            best = max(range(len(numbered)), key=lambda i: row[i])
+            if supports(best):
+                good, repaired = [best], repaired + 1
+        if good:
+            kept.append((claim.text, good))
+        else:
+            dropped += 1
+    citations: list[Citation] = []
+    number_of: dict[str, int] = {}
+    parts = []
+    for text, rows in kept:
+        marks = []
+        for i in rows:
+            s = numbered[i]
+            if s.id not in number_of:
+                number_of[s.id] = len(number_of) + 1
+                citations.append(Citation(number_of[s.id], s.id, s.text))
+            marks.append(f"[{number_of[s.id]}]")
+        body = text.rstrip()
+        end = body[-1] if body and body[-1] in ".!?…" else "."
+        body = body.rstrip(".!?… ")
+        parts.append(f"{body} {' '.join(marks)}{end}")
+    return Verdict(" ".join(parts), citations, dropped, repaired)
