@@ -145,6 +145,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--min-answer-rate", type=float, default=0.9,
                     help="answer at least this share of answerable questions")
+    ap.add_argument("--gate-answer-rate", type=float, default=0.97,
+                    help="the same, for the gate before an answer model")
     args = ap.parse_args()
 
     settings = Settings()
@@ -183,6 +185,9 @@ def main() -> None:
         fit = best_threshold(pos, negs, args.min_answer_rate)
         entry[group] = round(fit["threshold"], 4)
         entry[f"{group}_fit"] = fit
+        gate = best_threshold(pos, negs, args.gate_answer_rate)
+        entry[f"gate_{group}"] = round(gate["threshold"], 4)
+        entry[f"gate_{group}_fit"] = gate
     entry["claim_bar"] = min(entry["same_language"], entry["cross_language"])
     all_pos = np.concatenate([p for parts in groups.values() for p, _ in parts])
     entry["name_bar"] = round(float(all_pos.mean()), 4)
@@ -193,8 +198,11 @@ def main() -> None:
     calib.setdefault("models", {})[embedder.model_id] = {
         "same_language": entry["same_language"], "cross_language": entry["cross_language"],
         "claim_bar": entry["claim_bar"], "name_bar": entry["name_bar"],
+        "gate_same_language": entry["gate_same_language"],
+        "gate_cross_language": entry["gate_cross_language"],
         "source": "bench/calibrate.py on PIAF (dev half) and xling, seed "
-        f"{args.seed}, min answer rate {args.min_answer_rate}, {entry['date']}",
+        f"{args.seed}, min answer rate {args.min_answer_rate} (gate "
+        f"{args.gate_answer_rate}), {entry['date']}",
         "same_language_fit": entry["same_language_fit"],
         "cross_language_fit": entry["cross_language_fit"],
     }

@@ -26,21 +26,28 @@ class Thresholds:
     answered by the article. ``claim_bar``: how close an answer claim must be to the
     sentence it cites (at least as close as an answerable question is to its article).
     ``name_bar``: the stronger bar for a claim that names something the article never
-    mentions (the mean score of answerable questions).
+    mentions (the mean score of answerable questions); also how sure retrieval must be
+    to overrule the answer model's "not in the article". ``gate_*``: the lower,
+    recall-first bars used when an answer model judges the sentences afterwards.
     """
 
     same_language: float
     cross_language: float
     claim_bar: float = 0.0
     name_bar: float = 0.0
+    gate_same_language: float = 0.0
+    gate_cross_language: float = 0.0
 
-    def for_pair(self, question_lang: str, article_lang: str) -> float:
-        return self.same_language if question_lang == article_lang else self.cross_language
+    def for_pair(self, question_lang: str, article_lang: str, gate: bool = False) -> float:
+        same = question_lang == article_lang
+        if gate:
+            return self.gate_same_language if same else self.gate_cross_language
+        return self.same_language if same else self.cross_language
 
 
 # Only for models nobody calibrated: low enough to answer, a warning says to calibrate.
 UNCALIBRATED = Thresholds(same_language=0.3, cross_language=0.25, claim_bar=0.25,
-                          name_bar=0.5)
+                          name_bar=0.5, gate_same_language=0.25, gate_cross_language=0.2)
 
 
 def load_thresholds(model_id: str, path: Path = CALIBRATION_FILE) -> Thresholds:
@@ -49,6 +56,8 @@ def load_thresholds(model_id: str, path: Path = CALIBRATION_FILE) -> Thresholds:
         return Thresholds(
             float(entry["same_language"]), float(entry["cross_language"]),
             claim_bar=float(entry["claim_bar"]), name_bar=float(entry["name_bar"]),
+            gate_same_language=float(entry["gate_same_language"]),
+            gate_cross_language=float(entry["gate_cross_language"]),
         )
     except (OSError, KeyError, ValueError, TypeError):
         log.warning(

@@ -25,7 +25,7 @@ from bot.citations import validate_citations
 from bot.conversation import Conversation
 from bot.extractive import extractive_answer, supporting_hits
 from bot.followup import standalone_query
-from bot.generate import Generator, TokenSink, is_sentinel
+from bot.generate import Generator, TokenSink, declined
 from bot.inputs import clean_question
 from bot.lang import Detector
 from bot.messages import message
@@ -85,7 +85,10 @@ class CitedQA:
     def decide(self, state: State) -> State:
         hits = state["hits"]
         doc_lang = self._doc_lang.get(hits[0].sentence.doc_id, self.article_lang) if hits else ""
-        threshold = self.thresholds.for_pair(state["language"], doc_lang)
+        # With a model to judge the sentences, the gate only keeps out the off-topic;
+        # quoting alone, it must also turn away what is merely close.
+        threshold = self.thresholds.for_pair(state["language"], doc_lang,
+                                             gate=self.generator is not None)
         support = supporting_hits(hits, threshold, self.max_citations)
         return {**state, "support": support}
 
@@ -110,9 +113,13 @@ class CitedQA:
             return {**state, "answer": message("not_in_article", lang), "citations": []}
         draft: str | None = state.get("draft")
         notices = list(state["notices"])
-        if draft is not None and is_sentinel(draft):
-            return {**state, "answer": message("not_in_article", lang), "citations": [],
-                    "verdict": "model_refused"}
+        if draft is not None and declined(draft):
+            # A small model's "not in the article" is unreliable on its own; it stands
+            # unless retrieval is as sure as it is for a typical answerable question.
+            if state["support"][0].score < self.thresholds.name_bar:
+                return {**state, "answer": message("not_in_article", lang), "citations": [],
+                        "verdict": "model_declined"}
+            draft = None
         if draft is not None:
             numbered = state["numbered"]
             index = self.retriever.index
@@ -127,6 +134,11 @@ class CitedQA:
                 return {**state, "answer": result.answer, "citations": result.citations,
                         "verdict": f"verified (dropped {result.dropped}, "
                         f"repaired {result.repaired})"}
+            if state["support"][0].score < self.thresholds.name_bar:
+                # The model could only say things the sentences do not: most likely they
+                # do not hold the answer either.
+                return {**state, "answer": message("not_in_article", lang), "citations": [],
+                        "verdict": "model_unsupported"}
             notices.append(message("model_unverified", lang))
         elif "model_error" in state:
             notices.append(message("model_failed", lang))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from bot.citations import MARKER
 from bot.conversation import Turn
 from bot.prompts import Prompt, load_prompt
 from bot.types import Lang
@@ -35,13 +36,14 @@ class Generator:
     def messages(
         self, question: str, lang: Lang, numbered: Sequence[Sentence], history: Sequence[Turn]
     ) -> list[SystemMessage | HumanMessage]:
+        # Old [n] markers point into another numbering: drop them.
         past = "".join(
-            self.turn.format(question=t.question, answer=t.answer) + "\n"
+            self.turn.format(question=t.question, answer=MARKER.sub("", t.answer)) + "\n"
             for t in list(history)[-self.history_turns :]
         )
         sentences = "\n".join(f"[{i}] {s.text}" for i, s in enumerate(numbered, start=1))
         user = self.user.format(history=past, sentences=sentences, question=question,
-                                language=LANGUAGE_NAMES[lang], sentinel=SENTINEL)
+                                language=LANGUAGE_NAMES[lang])
         # The system prompt never varies, so llama.cpp reuses its KV cache every time.
         return [SystemMessage(self.system_text), HumanMessage(user)]
 
@@ -63,6 +65,7 @@ class Generator:
         return "".join(parts).strip()
 
 
-def is_sentinel(text: str) -> bool:
-    """The model said the sentences do not answer (allowing for stray spacing and case)."""
-    return SENTINEL in text.replace(" ", "_").upper()
+def declined(text: str) -> bool:
+    """The model said the sentences do not answer, or said nothing but markers."""
+    bare = MARKER.sub("", text)
+    return SENTINEL in text.replace(" ", "_").upper() or not any(c.isalnum() for c in bare)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -57,9 +58,12 @@ class LocalChatModel(BaseChatModel):
                     raise CitebotError(
                         "llama-cpp-python is not installed: `pip install -e .[llm]`."
                     ) from e
+                # llama-cpp-python defaults to half the cores: on 2 cores that is one
+                # thread and half the speed.
+                threads = self.n_threads or os.cpu_count() or 1
                 self._llama = Llama(
-                    model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads,
-                    n_threads_batch=self.n_threads, n_batch=self.n_batch, verbose=False,
+                    model_path=self.model_path, n_ctx=self.n_ctx, n_threads=threads,
+                    n_threads_batch=threads, n_batch=self.n_batch, verbose=False,
                 )
             return self._llama
 

@@ -17,7 +17,7 @@ PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 # Each prompt and exactly the placeholders the code fills in.
 EXPECTED: dict[str, frozenset[str]] = {
     "answer_system": frozenset({"sentinel"}),
-    "answer_user": frozenset({"history", "sentences", "question", "language", "sentinel"}),
+    "answer_user": frozenset({"history", "sentences", "question", "language"}),
     "history_turn": frozenset({"question", "answer"}),
 }
 

@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     )
     llm_context: int = Field(4096, ge=512, le=32768, description="llama.cpp context size.")
     llm_sentences: int = Field(
-        4, ge=1, le=20, description="At most this many retrieved sentences shown to the model."
+        3, ge=1, le=20, description="At most this many retrieved sentences shown to the model."
     )
     openai_base_url: str | None = Field(
         None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1."

@@ -1,0 +1,167 @@
+"""Answer-quality harness: the real chain on the default article, per answer model.
+
+    .venv/bin/python -m bench.answers [--modes none,local,openai] [--questions FILE…]
+
+Runs ``../shared/article/dev_questions.jsonl`` and ``bench/questions/*.jsonl`` (ours,
+harder) through each answer model and prints, side by side: answer correctness,
+citation precision and recall (a citation is right when it is the sentence holding
+the answer), refusal accuracy on unanswerable questions, answer-language match, and
+latency (complete answer and first streamed token, p50/p95). ``openai`` talks to
+llama-cpp-python's OpenAI-compatible server, started here on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.servers import llama_server
+from bot.app import Citebot, create_citebot
+from bot.lang import LanguageDetector
+from bot.settings import Settings
+from bot.verify import fold
+
+HERE = Path(__file__).resolve().parent
+DEV = HERE.parent.parent / "shared" / "article" / "dev_questions.jsonl"
+RESULTS = HERE / "results"
+_QUOTED = re.compile(r"«[^»]*»")
+
+
+def load_questions(paths: list[Path]) -> list[dict[str, Any]]:
+    rows = []
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rows.append({**json.loads(line), "file": path.name})
+    return rows
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
+
+
+@dataclass
+class Tally:
+    correct: int = 0
+    answerable: int = 0
+    refused: int = 0
+    unanswerable: int = 0
+    cited_right: int = 0
+    cited: int = 0
+    recalled: int = 0
+    lang_ok: int = 0
+    total: int = 0
+    latency: list[float] = field(default_factory=list)
+    first_token: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def row(self) -> dict[str, float]:
+        def ratio(a: int, b: int) -> float:
+            return round(a / b, 3) if b else 0.0
+
+        return {
+            "answer_correctness": ratio(self.correct, self.answerable),
+            "citation_recall": ratio(self.recalled, self.answerable),
+            "citation_precision": ratio(self.cited_right, self.cited),
+            "refusal_accuracy": ratio(self.refused, self.unanswerable),
+            "language_match": ratio(self.lang_ok, self.total),
+            "latency_p50_s": round(statistics.median(self.latency), 2) if self.latency else 0,
+            "latency_p95_s": round(percentile(self.latency, 0.95), 2),
+            "first_token_p50_s": round(statistics.median(self.first_token), 2)
+            if self.first_token else 0.0,
+            "first_token_p95_s": round(percentile(self.first_token, 0.95), 2),
+        }
+
+
+def run(bot: Citebot, rows: list[dict[str, Any]], detector: LanguageDetector) -> Tally:
+    t = Tally()
+    for r in rows:
+        conv = bot.new_conversation()
+        for turn in r["turns"]:
+            first: list[float] = []
+            started = time.perf_counter()
+            answer = bot.ask(turn, conv,
+                             on_token=lambda _, f=first, s=started: f or f.append(
+                                 time.perf_counter() - s))
+            elapsed = time.perf_counter() - started
+        t.latency.append(elapsed)
+        if first:
+            t.first_token.append(first[0])
+        t.total += 1
+        prose = _QUOTED.sub(" ", answer.answer)
+        t.lang_ok += detector.detect(prose, r["lang"]) == r["lang"]
+        label = f"[{r['file']}] {' / '.join(r['turns'])} → {answer.answer[:140]!r}"
+        if not r["answerable"]:
+            t.unanswerable += 1
+            t.refused += not answer.answered
+            if answer.answered:
+                t.failures.append("ANSWERED " + label)
+            continue
+        t.answerable += 1
+        gold = r["gold_sentence_contains"]
+        ok_cites = [gold in c.text for c in answer.citations]
+        t.cited += len(ok_cites)
+        t.cited_right += sum(ok_cites)
+        t.recalled += any(ok_cites)
+        text = fold(answer.answer.replace("’", "'"))
+        right = answer.answered and any(
+            fold(a.replace("’", "'")) in text for a in r["answer_contains_any"])
+        t.correct += right
+        if not right or not any(ok_cites):
+            t.failures.append("WRONG " + label)
+    return t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--modes", default="none,local,openai")
+    ap.add_argument("--questions", type=Path, nargs="*",
+                    default=[DEV, *sorted((HERE / "questions").glob("*.jsonl"))])
+    ap.add_argument("--show-failures", action="store_true")
+    args = ap.parse_args()
+    rows = load_questions(args.questions)
+    base = Settings()
+    detector = LanguageDetector()
+    table: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode in args.modes.split(","):
+            settings = base.model_copy(update={"data_dir": Path(tmp),
+                                               "models_dir": base.models_root, "llm": mode})
+            if mode == "openai":
+                server = llama_server(settings)
+                settings = settings.model_copy(update={
+                    "openai_base_url": server.base_url, "openai_model": server.model})
+            else:
+                server = None
+            try:
+                bot = create_citebot(settings, detector=detector)
+                bot.ask("warm-up", bot.new_conversation())
+                tally = run(bot, rows, detector)
+            finally:
+                if server:
+                    server.stop()
+            table[mode] = tally.row()
+            print(f"\n{mode}: {len(rows)} questions", flush=True)
+            if args.show_failures:
+                for f in tally.failures:
+                    print("   ", f)
+    metrics = list(next(iter(table.values())))
+    print(f"\n{'metric':<22}" + "".join(f"{m:>10}" for m in table))
+    for metric in metrics:
+        print(f"{metric:<22}" + "".join(f"{table[m][metric]:>10}" for m in table))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "answers.json").write_text(json.dumps(
+        {"date": time.strftime("%Y-%m-%d"), "questions": len(rows), "modes": table},
+        indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
