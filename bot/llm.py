@@ -87,6 +87,7 @@ class LocalChatModel(BaseChatModel):
         llama = self.load()
         payload = [{"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages]
         deadline = time.monotonic() + self.timeout_s
+        said = False
         # One generation at a time: the model and its KV cache are shared.
         with self._lock:
             for part in llama.create_chat_completion(
@@ -95,12 +96,16 @@ class LocalChatModel(BaseChatModel):
             ):
                 text = part["choices"][0]["delta"].get("content") or ""
                 if text:
+                    said = True
                     chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
                     if run_manager:
                         run_manager.on_llm_new_token(text, chunk=chunk)
                     yield chunk
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"local model exceeded {self.timeout_s:.0f}s")
+        if not said:
+            # An empty answer is an answer (the chain judges it), not a stream error.
+            yield ChatGenerationChunk(message=AIMessageChunk(content=""))
 
     def _generate(
         self,

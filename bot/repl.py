@@ -7,9 +7,11 @@ import sys
 from collections.abc import Iterable
 from typing import IO, Any
 
+from rich.markup import escape
+
 from bot.app import Citebot
 from bot.render import render_reply
-from bot.session import ChatSession
+from bot.session import ChatSession, Reply
 from bot.settings import Settings
 
 
@@ -47,13 +49,30 @@ def _prompt_lines(settings: Settings) -> Iterable[str]:
             return
 
 
+def _answer_streaming(session: ChatSession, line: str, console: Any) -> Reply:
+    """The draft grows on screen as the model writes; the verified answer replaces it."""
+    from rich.live import Live
+    from rich.text import Text
+
+    draft: list[str] = []
+    with Live(Text(""), console=console, transient=True, refresh_per_second=12) as live:
+
+        def on_token(token: str) -> None:
+            draft.append(token)
+            live.update(Text("".join(draft), style="dim"))
+
+        return session.handle(line, on_token)
+
+
 def run_interactive(bot: Citebot, console: Any, settings: Settings) -> None:
     session = ChatSession(bot)
     titles = ", ".join(s.title for s in bot.sources())
     console.print(f"[bold]citebot[/bold] — {titles}. /help for commands, /quit to leave.")
+    for notice in bot.notices:
+        console.print(f"[yellow]{escape(notice)}[/yellow]")
     lines = _prompt_lines(settings) if sys.stdin.isatty() else _decoded_lines(sys.stdin.buffer)
     for line in lines:
-        reply = session.handle(line)
+        reply = _answer_streaming(session, line, console)
         if reply.quit:
             break
         render_reply(console, reply)

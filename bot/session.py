@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.app import Citebot
+from bot.generate import TokenSink
 from bot.inputs import BadQuestion
 from bot.messages import message
 from bot.types import Answer, Lang
@@ -42,12 +43,12 @@ class ChatSession:
             or self.bot.qa.article_lang
         )
 
-    def handle(self, line: str) -> Reply:
+    def handle(self, line: str, on_token: TokenSink | None = None) -> Reply:
         stripped = line.strip()
         if stripped.startswith("/") and len(stripped) > 1 and " " not in stripped.split()[0][1:]:
             return self._command(stripped)
         try:
-            answer = self.bot.ask(line, self.conversation)
+            answer = self.bot.ask(line, self.conversation, on_token)
         except BadQuestion as e:
             return self._refusal(line, e.key, str(e))
         return Reply("answer", answer.to_dict(), answer=answer)
@@ -79,7 +80,11 @@ class ChatSession:
             text = "\n".join(f"{s['title']} ({s['id']}): {s['sentences']} sentences"
                              for s in sources)
             return Reply("command", {"command": "sources", "sources": sources}, text=text)
-        if name == "lang" and len(args) == 1 and args[0] in ("fr", "en", "auto"):
+        if name == "lang":
+            if len(args) != 1 or args[0] not in ("fr", "en", "auto"):
+                text = "/lang fr|en|auto"
+                return Reply("error", {"command": "lang", "error": "usage", "message": text},
+                             text=text)
             self.conversation.forced_lang = None if args[0] == "auto" else args[0]
             text = f"language: {args[0]}"
             return Reply("command", {"command": "lang", "lang": args[0]}, text=text)

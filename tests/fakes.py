@@ -91,5 +91,5 @@ class QueueChatModel(BaseChatModel):
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: Any = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         text = self._generate(messages, stop).generations[0].message.text
-        for piece in re.findall(r"\S+\s*", text):  # word by word, like a real stream
+        for piece in re.findall(r"\S+\s*", text) or [""]:  # word by word, like a real stream
             yield ChatGenerationChunk(message=AIMessageChunk(content=piece))

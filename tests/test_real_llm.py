@@ -1,0 +1,70 @@
+"""The real local LLM (Qwen2.5-Coder-1.5B GGUF via llama.cpp) through the real chain,
+directly and behind llama-cpp-python's OpenAI-compatible server on 127.0.0.1."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from bench.servers import llama_server
+from bot.app import Citebot, create_citebot
+from bot.settings import Settings
+from tests.conftest import ARTICLE, MODELS
+
+pytestmark = pytest.mark.real_model
+
+ANSWERABLE = [
+    ("Who died near Palmyra?", "en", "palmyre.fr:7"),
+    ("How many soldiers were wounded?", "en", "palmyre.fr:7"),
+    ("Where are the rural areas targeted by the security operation?", "en", "palmyre.fr:8"),
+    ("Dans quelle province l’opération de sécurité a-t-elle lieu ?", "fr", "palmyre.fr:8"),
+    ("Quand la coalition anti-EI a-t-elle été fondée ?", "fr", "palmyre.fr:9"),
+    ("Qui est Marco Rubio ?", "fr", None),
+]
+REFUSED = ["What is the capital of France?", "Who won the 2022 World Cup?"]
+
+
+def _settings(tmp: object, **kw: object) -> Settings:
+    return Settings(data_dir=tmp, articles=[ARTICLE], models_dir=MODELS, **kw)
+
+
+@pytest.fixture(scope="module")
+def local_bot(tmp_path_factory: pytest.TempPathFactory) -> Citebot:
+    if not (MODELS / "qwen2.5-coder-1.5b-instruct-q4_k_m").is_dir():
+        pytest.fail(f"The local LLM is not provisioned in {MODELS}: run `make models`.")
+    return create_citebot(_settings(tmp_path_factory.mktemp("data"), llm="local"))
+
+
+@pytest.fixture(scope="module")
+def openai_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Citebot]:
+    settings = _settings(tmp_path_factory.mktemp("data"), llm="openai")
+    server = llama_server(settings)
+    try:
+        yield create_citebot(settings.model_copy(update={
+            "openai_base_url": server.base_url, "openai_model": server.model}))
+    finally:
+        server.stop()
+
+
+def _check(bot: Citebot) -> None:
+    right = 0
+    for question, lang, gold in ANSWERABLE:
+        a = bot.ask(question, bot.new_conversation())
+        assert a.language == lang
+        for c in a.citations:  # whatever was said, citations are real and verbatim
+            assert bot.qa.retriever.index.get(c.id).text == c.text
+            assert f"[{c.n}]" in a.answer
+        right += a.answered and (gold is None or gold in [c.id for c in a.citations])
+    assert right >= len(ANSWERABLE) - 2, right
+    for question in REFUSED:
+        a = bot.ask(question, bot.new_conversation())
+        assert not a.answered and a.citations == [], a.answer
+
+
+def test_local_model(local_bot: Citebot) -> None:
+    assert local_bot.qa.generator is not None
+    _check(local_bot)
+
+
+def test_openai_compatible_server(openai_bot: Citebot) -> None:
+    assert type(openai_bot.qa.generator.model).__name__ == "ChatOpenAI"
+    _check(openai_bot)
