@@ -28,6 +28,16 @@ from bot.types import Citation
 from index.splitter import split_sentences
 from index.types import Sentence
 
+# How much closer another sentence must be to a claim to replace the one it cites.
+REPAIR_MARGIN = 0.1
+# Weight of shared content words (0-1) against cosine similarity when ranking sentences.
+OVERLAP_WEIGHT = 0.2
+_STOP = frozenset(
+    "the and for that with this from were was are has have had its his her their they "
+    "les des une que qui dans pour par avec est sont ont été était sur aux du au ses son "
+    "cette ces leur".split()
+)
+
 _NUMBER_WORDS = {
     # English
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -87,6 +97,19 @@ def name_known(name: str, text: str) -> bool:
     return False
 
 
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORDS.findall(fold(text)) if len(w) > 3 and w not in _STOP}
+
+
+def word_overlap(claim: str, sentence: str) -> float:
+    """Share of the claim's content words found (by 5-letter stem) in the sentence."""
+    words = _content_words(claim)
+    if not words:
+        return 0.0
+    stems = {w[:5] for w in _content_words(sentence)}
+    return sum(w[:5] in stems for w in words) / len(words)
+
+
 @dataclass(frozen=True)
 class Claim:
     text: str  # without markers
@@ -133,10 +156,14 @@ def verify(
     if not claims or not numbered:
         return Verdict("", [], len(claims), 0)
     sims = embed([c.text for c in claims]) @ sentence_vectors.T
+    # Shared content words break near-ties between sentences on the same topic (the
+    # claim "secretary of State" belongs with the sentence that says "secrétaire d'État").
+    overlap = np.array([[word_overlap(c.text, s.text) for s in numbered] for c in claims])
+    ranking = sims + OVERLAP_WEIGHT * overlap
     context = " ".join([question, *(s.text for s in numbered)])
     kept: list[tuple[str, list[int]]] = []
     dropped = repaired = 0
-    for claim, row in zip(claims, sims, strict=True):
+    for claim, row, rank in zip(claims, sims, ranking, strict=True):
         unknown_name = any(not name_known(n, context) for n in names_in(claim.text))
         need = name_bar if unknown_name else bar
 
@@ -146,10 +173,13 @@ def verify(
 
         valid = [n - 1 for n in claim.cited if 0 < n <= len(numbered)]
         good = [i for i in dict.fromkeys(valid) if supports(i)]
-        if not good:
-            best = max(range(len(numbered)), key=lambda i: row[i])
-            if supports(best):
-                good, repaired = [best], repaired + 1
+        best = max(range(len(numbered)), key=lambda i: rank[i])
+        # A cited sentence that merely clears the bar loses to one that clearly says it
+        # better: small models often cite the neighbour of the right sentence.
+        if supports(best) and best not in good and (
+            not good or rank[best] - max(rank[i] for i in good) > REPAIR_MARGIN
+        ):
+            good, repaired = [best], repaired + 1
         if good:
             kept.append((claim.text, good))
         else:
