@@ -132,7 +132,11 @@ def make_generator(settings: Settings, chat_model: BaseChatModel | None | _Auto,
         return None
     generator = Generator(chat_model)
     if isinstance(chat_model, LocalChatModel):
-        # Loading and evaluating the system prompt takes seconds: do it while the user types.
+        # Load in this thread: llama.cpp silences itself by pointing file descriptors 1
+        # and 2 at /dev/null while it loads, which would swallow whatever another thread
+        # printed meanwhile (an answer, a JSON line). Evaluating the system prompt into
+        # the KV cache takes seconds and prints nothing: that runs while the user types.
+        chat_model.load()
         threading.Thread(target=chat_model.warm_up, args=(generator.system_text,),
                          name="llm-warm-up", daemon=True).start()
     return generator
