@@ -135,6 +135,7 @@ class Verdict:
     citations: list[Citation]
     dropped: int  # claims removed as unsupported
     repaired: int  # claims whose citation was replaced
+    invented: bool = False  # a dropped claim stated a number or a name the sentences lack
 
 
 def verify(
@@ -154,7 +155,7 @@ def verify(
     """
     claims = claims_of(answer)
     if not claims or not numbered:
-        return Verdict("", [], len(claims), 0)
+        return Verdict("", [], len(claims), 0, False)
     sims = embed([c.text for c in claims]) @ sentence_vectors.T
     # Shared content words break near-ties between sentences on the same topic (the
     # claim "secretary of State" belongs with the sentence that says "secrétaire d'État").
@@ -163,6 +164,7 @@ def verify(
     context = " ".join([question, *(s.text for s in numbered)])
     kept: list[tuple[str, list[int]]] = []
     dropped = repaired = 0
+    invented = False
     for claim, row, rank in zip(claims, sims, ranking, strict=True):
         unknown_name = any(not name_known(n, context) for n in names_in(claim.text))
         need = name_bar if unknown_name else bar
@@ -184,6 +186,8 @@ def verify(
             kept.append((claim.text, good))
         else:
             dropped += 1
+            invented = invented or unknown_name or not any(
+                numbers_supported(claim.text, s.text) for s in numbered)
     citations: list[Citation] = []
     number_of: dict[str, int] = {}
     parts = []
@@ -199,4 +203,4 @@ def verify(
         end = body[-1] if body and body[-1] in ".!?…" else "."
         body = body.rstrip(".!?… ")
         parts.append(f"{body} {' '.join(marks)}{end}")
-    return Verdict(" ".join(parts), citations, dropped, repaired)
+    return Verdict(" ".join(parts), citations, dropped, repaired, invented)
