@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.servers import llama_server
+from bench.stats import percentile
 from bot.app import Citebot, create_citebot
 from bot.lang import LanguageDetector
 from bot.settings import Settings
@@ -43,9 +44,6 @@ def load_questions(paths: list[Path]) -> list[dict[str, Any]]:
     return rows
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Core benchmark: cold start, warm extractive latency, index build, peak RSS.
+"""Core benchmark: cold start, warm latency (extractive and local LLM), index build, RSS.
 
     .venv/bin/python -m bench.core [--runs 3] [--questions 60]
 
@@ -20,6 +20,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.stats import percentile
 from bot.app import create_citebot, load_index, make_embedder
 from bot.settings import Settings
 
@@ -30,12 +31,10 @@ QUESTIONS = [
     "Quand la coalition anti-EI a-t-elle été fondée ?", "Where did the operation take place?",
     "What is the capital of France?", "Quel temps fera-t-il demain à Damas ?",
 ]
-TARGETS = {"warm_p50_ms": 150, "cold_start_s": 15, "peak_rss_mb": 2048}
+TARGETS = {"warm_p50_ms": 150, "cold_start_s": 15, "peak_rss_mb": 2048,
+           "llm_warm_p50_s": 5, "llm_first_token_p50_s": 2}
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def cold_start(settings: Settings, runs: int) -> tuple[list[float], float]:
@@ -62,6 +61,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="cold starts to time")
     ap.add_argument("--questions", type=int, default=60, help="warm questions to time")
+    ap.add_argument("--llm-questions", type=int, default=16,
+                    help="warm questions to time with the local LLM")
     args = ap.parse_args()
 
     base = Settings()
@@ -74,10 +75,9 @@ def main() -> None:
         started = time.perf_counter()
         index = load_index(settings, embedder, force=True)
         build_s = time.perf_counter() - started
-        bot = create_citebot(settings, embedder=embedder)
+        bot = create_citebot(settings.model_copy(update={"llm": "none"}), embedder=embedder)
         bot.qa.detector.warm_up()
-        conv = bot.new_conversation()
-        bot.ask("warm-up", conv)
+        bot.ask("warm-up", bot.new_conversation())
         latencies = []
         for i in range(args.questions):
             # A fresh wording each time so the query-embedding cache does not flatter us.
@@ -85,6 +85,18 @@ def main() -> None:
             t = time.perf_counter()
             bot.ask(q, bot.new_conversation())
             latencies.append((time.perf_counter() - t) * 1000)
+        llm_bot = create_citebot(settings.model_copy(update={"llm": "local"}), embedder=embedder,
+                                 detector=bot.qa.detector)
+        llm_bot.ask(QUESTIONS[0], llm_bot.new_conversation())  # waits for the warm-up
+        llm_total, llm_first = [], []
+        for i in range(args.llm_questions):
+            first: list[float] = []
+            t = time.perf_counter()
+            llm_bot.ask(f"{QUESTIONS[i % len(QUESTIONS)]} ({i})", llm_bot.new_conversation(),
+                        on_token=lambda _, f=first, t=t: f or f.append(time.perf_counter() - t))
+            llm_total.append(time.perf_counter() - t)
+            if first:
+                llm_first.append(first[0])
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         colds, child_rss = cold_start(settings, args.runs)
 
@@ -99,6 +111,10 @@ def main() -> None:
         "sentences_per_s": round(len(index) / build_s, 1),
         "warm_p50_ms": round(statistics.median(latencies), 1),
         "warm_p95_ms": round(percentile(latencies, 0.95), 1),
+        "llm_warm_p50_s": round(statistics.median(llm_total), 2),
+        "llm_warm_p95_s": round(percentile(llm_total, 0.95), 2),
+        "llm_first_token_p50_s": round(statistics.median(llm_first), 2) if llm_first else None,
+        "llm_first_token_p95_s": round(percentile(llm_first, 0.95), 2) if llm_first else None,
         "cold_start_s": round(statistics.median(colds), 2),
         "cold_start_runs_s": [round(c, 2) for c in colds],
         "peak_rss_mb": round(max(rss_mb, child_rss), 1),

@@ -136,7 +136,13 @@ def make_generator(settings: Settings, chat_model: BaseChatModel | None | _Auto,
         # and 2 at /dev/null while it loads, which would swallow whatever another thread
         # printed meanwhile (an answer, a JSON line). Evaluating the system prompt into
         # the KV cache takes seconds and prints nothing: that runs while the user types.
-        chat_model.load()
+        try:
+            chat_model.load()
+        except Exception as e:  # a corrupt GGUF or a broken build: quote instead
+            log.warning("local answer model failed to load: %s", e)
+            notices.append(f"The local answer model failed to load ({e}); "
+                           "answers quote the article.")
+            return None
         threading.Thread(target=chat_model.warm_up, args=(generator.system_text,),
                          name="llm-warm-up", daemon=True).start()
     return generator

@@ -129,3 +129,24 @@ def test_json_schema_unchanged(bot: Citebot, model: QueueChatModel) -> None:
     d = a.to_dict()
     assert set(d) == {"question", "language", "answered", "answer", "citations", "timings_ms"}
     assert {"retrieval", "generation", "verification"} <= set(d["timings_ms"])
+
+
+def test_unloadable_local_model_falls_back_to_quoting(settings: Settings, tmp_path) -> None:
+    from bot.llm import LocalChatModel
+
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF but not really")
+    bot = create_citebot(settings.model_copy(update={"answer_threshold": 0.2}),
+                         embedder=FakeEmbedder(), detector=FakeDetector(),
+                         chat_model=LocalChatModel(model_path=str(broken)))
+    assert bot.qa.generator is None and bot.notices
+    a = bot.ask(QUESTION, bot.new_conversation())
+    assert a.answered and a.answer.startswith("Selon l’article")
+
+
+def test_missing_local_model_is_a_notice_not_a_crash(settings: Settings, tmp_path) -> None:
+    s = settings.model_copy(update={"models_dir": tmp_path / "empty", "llm": "local",
+                                    "answer_threshold": 0.2})
+    bot = create_citebot(s, embedder=FakeEmbedder(), detector=FakeDetector())
+    assert bot.qa.generator is None
+    assert any("citebot models pull" in n for n in bot.notices)
