@@ -114,11 +114,10 @@ class CitedQA:
         draft: str | None = state.get("draft")
         notices = list(state["notices"])
         if draft is not None and declined(draft):
-            # A small model's "not in the article" is unreliable on its own; it stands
-            # unless retrieval is as sure as it is for a typical answerable question.
-            # (Overruling it at the quoting threshold instead measured 0.935 correct but
-            # 0.55 refusals on bench/answers.py; this bar keeps refusals first.)
-            if state["support"][0].score < self.thresholds.name_bar:
+            # The sentinel may turn away what quoting alone would also doubt, not an
+            # answer the calibrated retrieval is sure of: a 1.5B model declines some
+            # plain questions ("Qui est mort près de Palmyre ?"), so those are quoted.
+            if state["support"][0].score < self._overrule_bar(state):
                 return {**state, "answer": message("not_in_article", lang), "citations": [],
                         "verdict": "model_declined"}
             draft = None

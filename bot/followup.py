@@ -3,7 +3,7 @@
 "And how many were wounded?" says nothing searchable about what "were wounded"
 refers to; prefixing the previous question gives the retriever the missing subject.
 Only questions that look like follow-ups (a leading "and/et", pronouns that point
-back, or very few words) are expanded, so a new topic is searched on its own.
+back, or one or two words) are expanded, so a new topic is searched on its own.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ _BACK_POINTERS = frozenset(
     "son sa ses".split()
 )
 _WORD = re.compile(r"[^\W\d_]+")
-SHORT = 4
+# "Why?", "Quand ?", "Combien ?": too few words to be a question on their own.
+SHORT = 2
 
 
 def is_follow_up(question: str) -> bool:

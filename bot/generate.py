@@ -37,9 +37,11 @@ class Generator:
         self, question: str, lang: Lang, numbered: Sequence[Sentence], history: Sequence[Turn]
     ) -> list[SystemMessage | HumanMessage]:
         # Old [n] markers point into another numbering: drop them.
+        # Refused turns are left out: a model shown "not in the article" repeats it.
+        answered = [t for t in history if t.cited_ids][-self.history_turns :]
         past = "".join(
             self.turn.format(question=t.question, answer=MARKER.sub("", t.answer)) + "\n"
-            for t in list(history)[-self.history_turns :]
+            for t in answered
         )
         sentences = "\n".join(f"[{i}] {s.text}" for i, s in enumerate(numbered, start=1))
         user = self.user.format(history=past, sentences=sentences, question=question,

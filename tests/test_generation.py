@@ -23,9 +23,10 @@ def model() -> QueueChatModel:
 def bot(settings: Settings, model: QueueChatModel) -> Citebot:
     s = settings.model_copy(update={"answer_threshold": 0.2})
     bot = create_citebot(s, embedder=FakeEmbedder(), detector=FakeDetector(), chat_model=model)
-    # The fake embedder's scores are not calibrated: make the model's word decide.
+    # The fake embedder's scores are not calibrated: a low gate lets questions reach the
+    # model, and bars no score reaches make the model's word decide.
     bot.qa.thresholds = type(bot.qa.thresholds)(
-        0.2, 0.2, claim_bar=0.2, name_bar=0.99, gate_same_language=0.2, gate_cross_language=0.2
+        0.99, 0.99, claim_bar=0.2, name_bar=0.99, gate_same_language=0.2, gate_cross_language=0.2
     )
     return bot
 
@@ -84,6 +85,17 @@ def test_empty_output_is_a_refusal_below_the_bar(
 ) -> None:
     a = ask(bot, model, reply)
     assert not a.answered and a.citations == []
+
+
+def test_decline_is_overruled_when_retrieval_is_sure(
+    bot: Citebot, model: QueueChatModel
+) -> None:
+    bot.qa.thresholds = type(bot.qa.thresholds)(
+        0.2, 0.2, claim_bar=0.2, name_bar=0.99, gate_same_language=0.2, gate_cross_language=0.2
+    )
+    a = ask(bot, model, SENTINEL)
+    assert a.answered and a.answer.startswith("Selon l’article")
+    assert "palmyre.fr:7" in [c.id for c in a.citations]
 
 
 def test_unsupported_answer_not_shown(bot: Citebot, model: QueueChatModel) -> None:
