@@ -72,6 +72,13 @@ def main() -> None:
     base = Settings()
     with tempfile.TemporaryDirectory() as tmp:
         settings = base.model_copy(update={"data_dir": Path(tmp), "models_dir": base.models_root})
+        # Child processes first: a child forked from a parent holding the models would
+        # count the parent's pages in its peak RSS.
+        subprocess.run([sys.executable, "-m", "bot", "index", "build"], check=True,
+                       env={**os.environ, "CITEBOT_DATA_DIR": str(settings.data_dir),
+                            "CITEBOT_MODELS_DIR": str(settings.models_root)})
+        colds, child_rss = cold_start(settings, args.runs, "none")
+        llm_colds, llm_child_rss = cold_start(settings, args.runs, "local")
         embedder = make_embedder(settings)
         started = time.perf_counter()
         embedder.load()
@@ -101,8 +108,6 @@ def main() -> None:
             llm_total.append(time.perf_counter() - t)
             if first:
                 llm_first.append(first[0])
-        colds, child_rss = cold_start(settings, args.runs, "none")
-        llm_colds, llm_child_rss = cold_start(settings, args.runs, "local")
 
     results = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
