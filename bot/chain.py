@@ -144,7 +144,13 @@ class CitedQA:
             notices.append(message("model_unverified", lang))
         elif "model_error" in state:
             notices.append(message("model_failed", lang))
-        text, citations = extractive_answer(state["support"], lang)
+        # Quote only what quoting alone would: the gate before a model is lower.
+        bar = self._overrule_bar(state)
+        quoted = [h for h in state["support"] if h.score >= bar]
+        if not quoted:
+            return {**state, "answer": message("not_in_article", lang), "citations": [],
+                    "notices": notices}
+        text, citations = extractive_answer(quoted, lang)
         return {**state, "answer": text, "citations": citations, "notices": notices}
 
     def _overrule_bar(self, state: State) -> float:

@@ -113,6 +113,9 @@ def test_very_long_output_keeps_only_supported_claims(
 
 
 def test_model_failure_falls_back_to_quoting(bot: Citebot, model: QueueChatModel) -> None:
+    bot.qa.thresholds = type(bot.qa.thresholds)(
+        0.2, 0.2, claim_bar=0.2, name_bar=0.99, gate_same_language=0.2, gate_cross_language=0.2
+    )
     a = ask(bot, model, TimeoutError("took too long"))
     assert a.answered and a.answer.startswith("Selon l’article")
     assert a.notices and "modèle" in a.notices[0]
@@ -162,3 +165,15 @@ def test_missing_local_model_is_a_notice_not_a_crash(settings: Settings, tmp_pat
     bot = create_citebot(s, embedder=FakeEmbedder(), detector=FakeDetector())
     assert bot.qa.generator is None
     assert any("citebot models pull" in n for n in bot.notices)
+
+
+def test_model_failure_quotes_only_above_the_quoting_bar(
+    bot: Citebot, model: QueueChatModel
+) -> None:
+    # The fixture's quoting bar (0.99) is above any score: the gate let the question
+    # through for the model, but without a model it would have been refused.
+    bot.qa.thresholds = type(bot.qa.thresholds)(
+        0.99, 0.99, claim_bar=0.2, name_bar=0.99, gate_same_language=0.2, gate_cross_language=0.2
+    )
+    a = ask(bot, model, RuntimeError("model crashed"))
+    assert not a.answered and a.citations == []
