@@ -85,12 +85,14 @@ class CitedQA:
     def decide(self, state: State) -> State:
         hits = state["hits"]
         doc_lang = self._doc_lang.get(hits[0].sentence.doc_id, self.article_lang) if hits else ""
+        # What quoting alone needs; also the bar for quoting when the model cannot answer.
+        quote_bar = self.thresholds.for_pair(state["language"], doc_lang)
         # With a model to judge the sentences, the gate only keeps out the off-topic;
         # quoting alone, it must also turn away what is merely close.
         threshold = self.thresholds.for_pair(state["language"], doc_lang,
                                              gate=self.generator is not None)
         support = supporting_hits(hits, threshold, self.max_citations)
-        return {**state, "support": support}
+        return {**state, "support": support, "quote_bar": quote_bar}
 
     def generate(self, state: State) -> State:
         if not state["support"] or self.generator is None:
@@ -110,16 +112,15 @@ class CitedQA:
     def verify(self, state: State) -> State:
         lang: Lang = state["language"]
         if not state["support"]:
-            return {**state, "answer": message("not_in_article", lang), "citations": []}
+            return self._refuse(state)
         draft: str | None = state.get("draft")
         notices = list(state["notices"])
         if draft is not None and declined(draft):
             # The sentinel may turn away what quoting alone would also doubt, not an
             # answer the calibrated retrieval is sure of: a 1.5B model declines some
             # plain questions ("Qui est mort près de Palmyre ?"), so those are quoted.
-            if state["support"][0].score < self._overrule_bar(state):
-                return {**state, "answer": message("not_in_article", lang), "citations": [],
-                        "verdict": "model_declined"}
+            if state["support"][0].score < state["quote_bar"]:
+                return self._refuse(state, "model_declined")
             draft = None
         if draft is not None:
             numbered = state["numbered"]
@@ -135,30 +136,25 @@ class CitedQA:
                 return {**state, "answer": result.answer, "citations": result.citations,
                         "verdict": f"verified (dropped {result.dropped}, "
                         f"repaired {result.repaired})"}
-            bar = self.thresholds.name_bar if result.invented else self._overrule_bar(state)
+            bar = self.thresholds.name_bar if result.invented else state["quote_bar"]
             if state["support"][0].score < bar:
                 # The model could only say things the sentences do not; when it made up
                 # numbers or names, most likely they do not hold the answer either.
-                return {**state, "answer": message("not_in_article", lang), "citations": [],
-                        "verdict": "model_unsupported"}
+                return self._refuse(state, "model_unsupported")
             notices.append(message("model_unverified", lang))
         elif "model_error" in state:
             notices.append(message("model_failed", lang))
         # Quote only what quoting alone would: the gate before a model is lower.
-        bar = self._overrule_bar(state)
-        quoted = [h for h in state["support"] if h.score >= bar]
+        quoted = [h for h in state["support"] if h.score >= state["quote_bar"]]
         if not quoted:
-            return {**state, "answer": message("not_in_article", lang), "citations": [],
-                    "notices": notices}
+            return self._refuse({**state, "notices": notices}, "not_quotable")
         text, citations = extractive_answer(quoted, lang)
         return {**state, "answer": text, "citations": citations, "notices": notices}
 
-    def _overrule_bar(self, state: State) -> float:
-        """How sure retrieval must be to quote the article when the model could not answer:
-        as sure as quoting alone (``llm=none``) would need to be."""
-        doc = state["support"][0].sentence.doc_id
-        return self.thresholds.for_pair(state["language"],
-                                        self._doc_lang.get(doc, self.article_lang))
+    @staticmethod
+    def _refuse(state: State, verdict: str = "not_retrieved") -> State:
+        return {**state, "answer": message("not_in_article", state["language"]),
+                "citations": [], "verdict": verdict}
 
     def validate(self, state: State) -> State:
         def lookup(sentence_id: str) -> str | None:
