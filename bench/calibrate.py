@@ -31,8 +31,10 @@ import random
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -137,6 +139,286 @@ def score(corpus: Corpus, questions: list[QA], cache: VectorCache, seed: int):
     return np.array(pos), {"near_miss": np.array(near), "off_topic": np.array(off)}
 
 
+
+# -- the answer model's decline, calibrated with retrieval ---------------------------------
+
+
+@dataclass(frozen=True)
+class DeclineSample:
+    group: str  # same_language | cross_language
+    answerable: bool
+    score: float  # best cosine between the question and the article's sentences
+    prob: float  # the model's probability of opening with the sentinel
+
+
+def _paragraph_sets(bench_dir: Path, paragraphs: int, seed: int
+                    ) -> list[tuple[str, str, list[tuple[str, list[tuple[int, int]]]]]]:
+    """(group, paragraph, [(question, answer spans)]) for PIAF's development half and
+    xling (English questions on French paragraphs), paragraphs with 3+ questions."""
+    rng = random.Random(seed)
+    piaf = load_piaf(bench_dir)
+    dev, _ = split_articles(list(piaf.articles), seed)
+    by_par: dict[tuple[str, int], list[QA]] = {}
+    for q in piaf.questions:
+        if q.article in dev:
+            by_par.setdefault((q.article, q.paragraph), []).append(q)
+    piaf_sets = [("same_language", piaf.articles[a][p],
+                  [(q.question, [(s, s + len(t)) for t, s in zip(q.answers, q.answer_starts,
+                                                                   strict=False)])
+                   for q in qs])
+                 for (a, p), qs in sorted(by_par.items()) if len(qs) >= 3]
+    xling: dict[str, list[tuple[str, list[tuple[int, int]]]]] = {}
+    for line in (bench_dir / "xling_enq_frctx_asai327.jsonl").read_text().splitlines():
+        obj = json.loads(line)
+        spans = [(x["answer_start"], x["answer_start"] + len(x["text"]))
+                 for x in obj["answers_fr"]]
+        xling.setdefault(obj["context_fr"], []).append((obj["question_en"], spans))
+    xling_sets = [("cross_language", ctx, qs) for ctx, qs in sorted(xling.items())
+                  if len(qs) >= 3]
+    return (rng.sample(piaf_sets, min(paragraphs, len(piaf_sets)))
+            + rng.sample(xling_sets, min(paragraphs, len(xling_sets))))
+
+
+def decline_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCache,
+                    settings: Settings) -> list[DeclineSample]:
+    """Ask the local model each paragraph's questions with one answer-holding sentence
+    taken out: questions whose answer was there are near misses, the others answerable.
+
+    The paragraph plays the article, in the production layout (the whole text in the
+    fixed prefix, retrieval's closest sentences as the hint); only the first token's
+    sentinel probability is read, so each question costs its prompt and one token.
+    """
+    from bot.generate import SENTINEL, Generator
+    from bot.llm import LocalChatModel
+    from index.models import QWEN_CODER_1_5B, check_model
+    from index.types import Sentence
+
+    gguf = check_model(settings.models_root, QWEN_CODER_1_5B) / QWEN_CODER_1_5B.main_file
+    model = LocalChatModel(model_path=str(gguf), n_ctx=settings.llm_context,
+                           n_threads=settings.llm_threads, max_tokens=1, sentinel=SENTINEL)
+    rng = random.Random(seed)
+    out: list[DeclineSample] = []
+    for i, (group, paragraph, qas) in enumerate(_paragraph_sets(bench_dir, paragraphs, seed)):
+        rows = sentences_with_spans(paragraph)
+        golds = [{j for j, (_, a, b) in enumerate(rows)
+                  if any(a < end and start < b for start, end in spans)} for _, spans in qas]
+        removable = sorted({j for g in golds if len(g) == 1 for j in g})
+        if len(rows) < 3 or not removable:
+            continue
+        gone = rng.choice(removable)
+        kept = [j for j in range(len(rows)) if j != gone]
+        article = [Sentence(f"p:{n}", "p", n, 0, rows[j][0]) for n, j in enumerate(kept, 1)]
+        gen = Generator(model, article=article)
+        vecs = cache.documents([s.text for s in article])
+        qvecs = cache.queries([q for q, _ in qas])
+        for (question, _), gold, qv in zip(qas, golds, qvecs, strict=True):
+            if not gold or (gone in gold and len(gold) > 1):
+                continue  # no answer sentence found, or only partly removed
+            sims = vecs @ qv
+            hint = sorted(int(k) + 1 for k in np.argsort(-sims)[:3])
+            draft = gen.generate(question, "en" if group == "cross_language" else "fr",
+                                 article, [], hint=hint)
+            out.append(DeclineSample(group, gone not in gold, float(sims.max()),
+                                     float(draft.sentinel_prob or 0.0)))
+        print(f"  paragraph {i + 1}: {len(out)} samples", flush=True)
+    return out
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def _auc(pos: np.ndarray, neg: np.ndarray) -> float:
+    return float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
+
+
+def decline_features(score: float, prob: float, cross: bool) -> list[float]:
+    """Must match ``bot.calibration.DeclineModel.features``."""
+    return [score, float(_logit(np.array(prob))), float(cross)]
+
+
+def fit_decline(samples: list[DeclineSample], min_answer_rate: float) -> dict[str, Any]:
+    """A logistic model of answerability over (retrieval score, logit of the sentinel
+    probability, cross-language), and the cut on it that keeps ``min_answer_rate`` of
+    the answerable questions answered."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([decline_features(s.score, s.prob, s.group == "cross_language")
+                  for s in samples])
+    y = np.array([s.answerable for s in samples])
+    lr = LogisticRegression(C=1.0).fit(x, y)
+    z = x @ lr.coef_[0] + lr.intercept_[0]
+    fit = best_threshold(z[y], {"near_miss": z[~y]}, min_answer_rate)
+    return {
+        "weights": [round(float(w), 4) for w in lr.coef_[0]],
+        "bias": round(float(lr.intercept_[0]), 4),
+        "threshold": round(float(fit["threshold"]), 4),
+        "fit": fit,
+        "samples": {"answerable": int(y.sum()), "near_miss": int((~y).sum())},
+        "auc": {"score": _auc(x[y, 0], x[~y, 0]), "sentinel": _auc(-x[y, 1], -x[~y, 1]),
+                "combined": _auc(z[y], z[~y])},
+    }
+
+
+def calibrate_decline(args: argparse.Namespace, settings: Settings, embedder: Embedder,
+                      cache: VectorCache) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    samples_file = RESULTS / f"decline-samples-{embedder.model_id}.json"
+    started = time.perf_counter()
+    samples = decline_samples(args.bench_dir, args.decline, args.seed, cache, settings)
+    samples_file.write_text(json.dumps([s.__dict__ for s in samples], indent=1) + "\n")
+    fit = fit_decline(samples, args.decline_answer_rate)
+    fit["seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(fit, indent=2))
+    calib = json.loads(CALIBRATION_FILE.read_text())
+    calib["models"][embedder.model_id]["decline"] = {
+        "weights": fit["weights"], "bias": fit["bias"], "threshold": fit["threshold"],
+        "source": f"bench/calibrate.py --decline {args.decline} (PIAF dev half and xling, "
+        f"Qwen2.5-Coder-1.5B, seed {args.seed}, min answer rate {args.decline_answer_rate}), "
+        f"{datetime.now(UTC).date().isoformat()}",
+        "fit": fit["fit"], "auc": fit["auc"], "samples": fit["samples"],
+    }
+    CALIBRATION_FILE.write_text(json.dumps(calib, indent=2) + "\n")
+
+
+# -- the support judge, calibrated the same way --------------------------------------------
+
+
+@dataclass(frozen=True)
+class JudgeSample:
+    group: str  # same_language | cross_language
+    answerable: bool
+    score: float  # best cosine between the question and the article's sentences
+    prob: float  # the model's probability of opening with the sentinel
+    outcome: str  # declined | unverified | judged
+    p_yes: float | None  # the judge's P(yes), when it was asked
+    answer: str = ""
+
+
+def judge_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCache,
+                  settings: Settings) -> list[JudgeSample]:
+    """Like ``decline_samples``, but each question gets the whole production path: the
+    full draft, claim verification, then the judge on what verification kept."""
+    from bot.calibration import load_thresholds
+    from bot.generate import SENTINEL, Generator, declined
+    from bot.judge import Evidence, Judge
+    from bot.llm import LocalChatModel
+    from bot.verify import verify
+    from index.models import QWEN_CODER_1_5B, check_model
+    from index.types import Sentence
+
+    gguf = check_model(settings.models_root, QWEN_CODER_1_5B) / QWEN_CODER_1_5B.main_file
+    model = LocalChatModel(model_path=str(gguf), n_ctx=settings.llm_context,
+                           n_threads=settings.llm_threads, max_tokens=settings.llm_max_tokens,
+                           sentinel=SENTINEL, banned_openings=["[", "[["])
+    bars = load_thresholds(cache.embedder.model_id)
+    rng = random.Random(seed)
+    out: list[JudgeSample] = []
+    for i, (group, paragraph, qas) in enumerate(_paragraph_sets(bench_dir, paragraphs, seed)):
+        rows = sentences_with_spans(paragraph)
+        golds = [{j for j, (_, a, b) in enumerate(rows)
+                  if any(a < end and start < b for start, end in spans)} for _, spans in qas]
+        removable = sorted({j for g in golds if len(g) == 1 for j in g})
+        if len(rows) < 3 or not removable:
+            continue
+        gone = rng.choice(removable)
+        kept = [j for j in range(len(rows)) if j != gone]
+        article = [Sentence(f"p:{n}", "p", n, 0, rows[j][0]) for n, j in enumerate(kept, 1)]
+        gen = Generator(model, article=article)
+        judge = Judge(model, gen.system_text)
+        vecs = cache.documents([s.text for s in article])
+        qvecs = cache.queries([q for q, _ in qas])
+        for (question, _), gold, qv in zip(qas, golds, qvecs, strict=True):
+            if not gold or (gone in gold and len(gold) > 1):
+                continue  # no answer sentence found, or only partly removed
+            sims = vecs @ qv
+            hint = sorted(int(k) + 1 for k in np.argsort(-sims)[:3])
+            lang = "en" if group == "cross_language" else "fr"
+            draft = gen.generate(question, lang, article, [], hint=hint)
+            base = dict(group=group, answerable=gone not in gold, score=float(sims.max()),
+                        prob=float(draft.sentinel_prob or 0.0))
+            if declined(draft.text):
+                out.append(JudgeSample(**base, outcome="declined", p_yes=None))
+                continue
+            result = verify(draft.text, article, question,
+                            embed=lambda t: cache.embedder.embed_documents(t),
+                            sentence_vectors=vecs, bar=bars.claim_bar, name_bar=bars.name_bar,
+                            eligible=[n - 1 for n in hint])
+            if not result.citations:
+                out.append(JudgeSample(**base, outcome="unverified", p_yes=None))
+                continue
+            evidence = [Evidence(int(c.id.split(":")[1])) for c in result.citations]
+            p_yes = judge.p_yes(question, result.answer, evidence)
+            out.append(JudgeSample(**base, outcome="judged", p_yes=p_yes, answer=result.answer))
+        print(f"  paragraph {i + 1}: {len(out)} samples", flush=True)
+    return out
+
+
+def fit_judge(samples: list[JudgeSample], min_kept: float,
+              decline: dict[str, Any] | None) -> dict[str, Any]:
+    """AUCs of each signal on the answers the judge saw, and the P(yes) threshold that
+    keeps ``min_kept`` of the answerable ones."""
+    judged = [s for s in samples if s.outcome == "judged" and s.p_yes is not None]
+    y = np.array([s.answerable for s in judged])
+    p = np.array([s.p_yes for s in judged], dtype=np.float64)
+    score = np.array([s.score for s in judged])
+    sentinel = np.array([s.prob for s in judged])
+    aucs = {"judge": _auc(p[y], p[~y]), "score": _auc(score[y], score[~y]),
+            "sentinel": _auc(-sentinel[y], -sentinel[~y])}
+    if decline:
+        w, b = decline["weights"], decline["bias"]
+        z = np.array([sum(a * v for a, v in zip(w, decline_features(
+            s.score, s.prob, s.group == "cross_language"), strict=True)) + b for s in judged])
+        aucs["decline_model"] = _auc(z[y], z[~y])
+    fit = best_threshold(p[y], {"near_miss": p[~y]}, min_kept)
+    outcomes = {k: {"answerable": sum(s.outcome == k and s.answerable for s in samples),
+                    "near_miss": sum(s.outcome == k and not s.answerable for s in samples)}
+                for k in ("declined", "unverified", "judged")}
+    answerable = sum(s.answerable for s in samples)
+    near = len(samples) - answerable
+    t = fit["threshold"]
+    end_to_end = {
+        # Of all questions: answered means drafted, verified and judged yes.
+        "answered_answerable": sum(s.answerable and s.outcome == "judged"
+                                   and (s.p_yes is None or s.p_yes >= t) for s in samples)
+        / max(answerable, 1),
+        "refused_near_miss": 1 - sum(not s.answerable and s.outcome == "judged"
+                                     and (s.p_yes is None or s.p_yes >= t) for s in samples)
+        / max(near, 1),
+        "refused_near_miss_without_judge": 1 - outcomes["judged"]["near_miss"] / max(near, 1),
+    }
+    return {"threshold": round(float(t), 4), "fit": fit, "auc": aucs, "outcomes": outcomes,
+            "end_to_end": end_to_end}
+
+
+def calibrate_judge(args: argparse.Namespace, settings: Settings, embedder: Embedder,
+                    cache: VectorCache) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    samples_file = RESULTS / f"judge-samples-{embedder.model_id}.json"
+    started = time.perf_counter()
+    if args.reuse_samples and samples_file.exists():
+        samples = [JudgeSample(**s) for s in json.loads(samples_file.read_text())]
+    else:
+        samples = judge_samples(args.bench_dir, args.judge, args.seed, cache, settings)
+        samples_file.write_text(json.dumps([s.__dict__ for s in samples], indent=1,
+                                           ensure_ascii=False) + "\n")
+    calib = json.loads(CALIBRATION_FILE.read_text())
+    entry = calib["models"][embedder.model_id]
+    fit = fit_judge(samples, args.judge_kept, entry.get("decline"))
+    fit["seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(fit, indent=2))
+    entry["judge"] = {
+        "threshold": fit["threshold"],
+        "source": f"bench/calibrate.py --judge {args.judge} (PIAF dev half and xling, "
+        f"Qwen2.5-Coder-1.5B, seed {args.seed}, answerable kept {args.judge_kept}), "
+        f"{datetime.now(UTC).date().isoformat()}",
+        "fit": fit["fit"], "auc": fit["auc"], "outcomes": fit["outcomes"],
+        "end_to_end": fit["end_to_end"],
+    }
+    CALIBRATION_FILE.write_text(json.dumps(calib, indent=2) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--bench-dir", type=Path, default=DEFAULT_DIR)
@@ -147,11 +429,29 @@ def main() -> None:
                     help="answer at least this share of answerable questions")
     ap.add_argument("--gate-answer-rate", type=float, default=0.97,
                     help="the same, for the gate before an answer model")
+    ap.add_argument("--decline", type=int, default=0, metavar="PARAGRAPHS",
+                    help="instead: calibrate the local model's decline with retrieval on "
+                    "this many paragraphs per language pair")
+    ap.add_argument("--decline-answer-rate", type=float, default=0.95,
+                    help="answer at least this share of answerable questions (decline)")
+    ap.add_argument("--judge", type=int, default=0, metavar="PARAGRAPHS",
+                    help="instead: calibrate the support judge on this many paragraphs per "
+                    "language pair")
+    ap.add_argument("--judge-kept", type=float, default=0.9,
+                    help="keep at least this share of the answerable answers the judge sees")
+    ap.add_argument("--reuse-samples", action="store_true",
+                    help="refit from the stored judge samples instead of asking the model")
     args = ap.parse_args()
 
     settings = Settings()
     embedder = make_embedder(settings)
     cache = VectorCache(settings.data_dir / "bench-cache", embedder)
+    if args.decline:
+        calibrate_decline(args, settings, embedder, cache)
+        return
+    if args.judge:
+        calibrate_judge(args, settings, embedder, cache)
+        return
     started = time.perf_counter()
 
     rng = random.Random(args.seed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -14,18 +14,19 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from bot.calibration import load_thresholds
 from bot.chain import CitedQA
 from bot.conversation import Conversation, Turn
-from bot.generate import Generator, TokenSink
+from bot.generate import Generator, TokenSink, count_tokens, numbered_lines
 from bot.lang import Detector, LanguageDetector
 from bot.llm import LocalChatModel, make_chat_model
 from bot.settings import Settings
 from bot.types import Answer
 from index.articles import load_articles
-from index.embedder import Embedder, SentenceTransformerEmbedder
+from index.embedder import BatchedEmbedder, Embedder, SentenceTransformerEmbedder
 from index.errors import CitebotError
 from index.manifest import SourceInfo
 from index.models import REGISTRY, check_model
-from index.retriever import Retriever
+from index.retriever import make_retriever
 from index.store import SentenceIndex, build_index, open_index
+from index.types import Sentence
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,9 @@ def _model_prompts(folder: Path) -> dict[str, str]:
         return {}
 
 
-def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    """The embedder the settings name: a provisioned model, a local folder, or a hub id."""
+def make_embedder(settings: Settings) -> BatchedEmbedder:
+    """The embedder the settings name: a provisioned model, a local folder, or a hub id,
+    run by the configured backend, precision and dimension."""
     name = settings.embedding_model
     if name in REGISTRY:
         ref = str(check_model(settings.models_root, REGISTRY[name]))
@@ -55,18 +57,33 @@ def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     else:
         ref = name
     prompts = _model_prompts(Path(ref)) if Path(ref).is_dir() else {}
+    query_prompt = (settings.query_prompt if settings.query_prompt is not None
+                    else prompts.get("query", ""))
+    document_prompt = (settings.document_prompt if settings.document_prompt is not None
+                       else prompts.get("document", ""))
+    if settings.embedding_backend != "torch":
+        if not Path(ref).is_dir():
+            raise CitebotError(f"CITEBOT_EMBEDDING_BACKEND={settings.embedding_backend} needs "
+                               "a local model folder to export; use torch for a hub id.")
+        from index.runtimes import RuntimeEmbedder
+
+        return RuntimeEmbedder(
+            Path(ref), settings.models_root, backend=settings.embedding_backend,
+            model_id=name, precision=settings.embedding_precision,
+            query_prompt=query_prompt, document_prompt=document_prompt,
+            batch_size=settings.embed_batch_size, threads=settings.threads,
+            dim=settings.embedding_dim,
+        )
     return SentenceTransformerEmbedder(
         ref,
         model_id=name,
-        query_prompt=settings.query_prompt
-        if settings.query_prompt is not None
-        else prompts.get("query", ""),
-        document_prompt=settings.document_prompt
-        if settings.document_prompt is not None
-        else prompts.get("document", ""),
+        query_prompt=query_prompt,
+        document_prompt=document_prompt,
         batch_size=settings.embed_batch_size,
         threads=settings.threads,
         offline=settings.hub_offline,
+        precision=settings.embedding_precision,
+        dim=settings.embedding_dim,
     )
 
 
@@ -119,7 +136,12 @@ AUTO = _Auto()
 
 
 def make_generator(settings: Settings, chat_model: BaseChatModel | None | _Auto,
-                   notices: list[str]) -> Generator | None:
+                   notices: list[str], sentences: Sequence[Sentence] = ()) -> Generator | None:
+    """The answer step for ``chat_model``, its fixed prompt being warmed in the background.
+
+    ``sentences``: the indexed corpus; when its numbered text fits
+    ``settings.llm_article_tokens`` it all goes into the cached prompt prefix.
+    """
     if isinstance(chat_model, _Auto):
         try:
             chat_model = make_chat_model(settings)
@@ -130,7 +152,6 @@ def make_generator(settings: Settings, chat_model: BaseChatModel | None | _Auto,
             return None
     if chat_model is None:
         return None
-    generator = Generator(chat_model)
     if isinstance(chat_model, LocalChatModel):
         # Load in this thread: llama.cpp silences itself by pointing file descriptors 1
         # and 2 at /dev/null while it loads, which would swallow whatever another thread
@@ -143,6 +164,10 @@ def make_generator(settings: Settings, chat_model: BaseChatModel | None | _Auto,
             notices.append(f"The local answer model failed to load ({e}); "
                            "answers quote the article.")
             return None
+    fits = bool(sentences) and count_tokens(
+        chat_model, numbered_lines(sentences)) <= settings.llm_article_tokens
+    generator = Generator(chat_model, article=list(sentences) if fits else ())
+    if isinstance(chat_model, LocalChatModel):
         threading.Thread(target=chat_model.warm_up, args=(generator.system_text,),
                          name="llm-warm-up", daemon=True).start()
     return generator
@@ -169,10 +194,10 @@ def create_citebot(
         threading.Thread(target=detector.warm_up, name="lang-warm-up", daemon=True).start()
     notices: list[str] = []
     qa = CitedQA(
-        retriever=Retriever(index, embedder),
+        retriever=make_retriever(index, embedder, settings.retrieval),
         detector=detector,
         thresholds=thresholds,
-        generator=make_generator(settings, chat_model, notices),
+        generator=make_generator(settings, chat_model, notices, index.sentences),
         top_k=settings.top_k,
         max_citations=settings.max_citations,
         max_question_chars=settings.max_question_chars,

@@ -10,12 +10,38 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+
+
+@dataclass(frozen=True)
+class DeclineModel:
+    """Whether to answer, from retrieval and the answer model together.
+
+    A logistic model over the best retrieval score, the logit of the model's
+    probability of opening with the "not in the article" sentinel, and whether the
+    question and the article differ in language; fitted by ``bench/calibrate.py
+    --decline`` on PIAF and xling paragraphs with the answer's sentence taken out (near
+    misses) or kept (answerable). Neither signal alone separates near misses well: a
+    topical sentence scores high, and the model's own yes/no is a coin flip at 0.5.
+    """
+
+    weights: tuple[float, float, float]
+    bias: float
+    threshold: float
+
+    def margin(self, score: float, sentinel_prob: float, cross_language: bool) -> float:
+        p = min(max(sentinel_prob, 1e-6), 1 - 1e-6)
+        x = (score, math.log(p / (1 - p)), float(cross_language))
+        return sum(w * v for w, v in zip(self.weights, x, strict=True)) + self.bias - self.threshold
+
+    def answers(self, score: float, sentinel_prob: float, cross_language: bool) -> bool:
+        return self.margin(score, sentinel_prob, cross_language) >= 0
 
 
 @dataclass(frozen=True)
@@ -37,12 +63,24 @@ class Thresholds:
     name_bar: float = 0.0
     gate_same_language: float = 0.0
     gate_cross_language: float = 0.0
+    decline: DeclineModel | None = None  # None: the model's sampled reply decides alone
+    # The support judge's P(yes) a verified model answer needs (bench/calibrate.py
+    # --judge); None: no judge.
+    judge: float | None = None
 
     def for_pair(self, question_lang: str, article_lang: str, gate: bool = False) -> float:
         same = question_lang == article_lang
         if gate:
             return self.gate_same_language if same else self.gate_cross_language
         return self.same_language if same else self.cross_language
+
+
+def _decline(entry: dict[str, object] | None) -> DeclineModel | None:
+    if not entry:
+        return None
+    w = [float(x) for x in entry["weights"]]  # type: ignore[attr-defined]
+    return DeclineModel((w[0], w[1], w[2]), float(entry["bias"]),  # type: ignore[arg-type]
+                        float(entry["threshold"]))  # type: ignore[arg-type]
 
 
 # Only for models nobody calibrated: low enough to answer, a warning says to calibrate.
@@ -58,6 +96,8 @@ def load_thresholds(model_id: str, path: Path = CALIBRATION_FILE) -> Thresholds:
             claim_bar=float(entry["claim_bar"]), name_bar=float(entry["name_bar"]),
             gate_same_language=float(entry["gate_same_language"]),
             gate_cross_language=float(entry["gate_cross_language"]),
+            decline=_decline(entry.get("decline")),
+            judge=float(entry["judge"]["threshold"]) if entry.get("judge") else None,
         )
     except (OSError, KeyError, ValueError, TypeError):
         log.warning(

@@ -27,9 +27,10 @@ from bot.extractive import extractive_answer, supporting_hits
 from bot.followup import standalone_query
 from bot.generate import Generator, TokenSink, declined
 from bot.inputs import clean_question
+from bot.judge import Evidence, Judge
 from bot.lang import Detector
 from bot.messages import message
-from bot.types import Answer, Lang
+from bot.types import Answer, Citation, Lang
 from bot.verify import verify
 from index.retriever import Retriever
 
@@ -61,8 +62,14 @@ class CitedQA:
     max_citations: int = 2
     max_question_chars: int = 1000
     llm_sentences: int = 4
+    # Asks the answer model whether the cited sentences state the verified answer; runs
+    # when ``thresholds.judge`` is set. Built from the generator unless given.
+    judge: Judge | None = None
 
     def __post_init__(self) -> None:
+        if self.judge is None and self.generator is not None:
+            self.judge = Judge(self.generator.model, self.generator.system_text,
+                               self.generator.history_turns)
         langs = Counter(s.lang for s in self.retriever.index.manifest.sources)
         self.article_lang: Lang = "en" if langs.most_common(1)[0][0] == "en" else "fr"
         self._doc_lang = {s.id: s.lang for s in self.retriever.index.manifest.sources}
@@ -92,22 +99,31 @@ class CitedQA:
         threshold = self.thresholds.for_pair(state["language"], doc_lang,
                                              gate=self.generator is not None)
         support = supporting_hits(hits, threshold, self.max_citations)
-        return {**state, "support": support, "quote_bar": quote_bar}
+        return {**state, "support": support, "quote_bar": quote_bar,
+                "cross_language": state["language"] != doc_lang}
 
     def generate(self, state: State) -> State:
         if not state["support"] or self.generator is None:
             return {**state, "draft": None}
-        numbered = sorted((h.sentence for h in state["hits"][: self.llm_sentences]),
-                          key=lambda s: (s.doc_id, s.n))
+        top = state["hits"][: self.llm_sentences]
+        hint: list[int] = []
+        if self.generator.article:
+            # The whole article is in the cached prefix: the model reads it all, and
+            # retrieval only points at the likeliest sentences.
+            numbered = list(self.generator.article)
+            hint = sorted(n for h in top if (n := self.generator.number_of(h.sentence.id)))
+        else:
+            numbered = sorted((h.sentence for h in top), key=lambda s: (s.doc_id, s.n))
         conv: Conversation = state["conversation"]
         on_token: TokenSink | None = state.get("on_token")
         try:
             draft = self.generator.generate(state["question"], state["language"], numbered,
-                                            list(conv.turns), on_token)
+                                            list(conv.turns), on_token, hint)
         except Exception as e:  # noqa: BLE001 - any model failure falls back to quoting
             log.warning("answer model failed: %s: %s", type(e).__name__, e)
             return {**state, "draft": None, "model_error": f"{type(e).__name__}: {e}"}
-        return {**state, "draft": draft, "numbered": numbered}
+        return {**state, "draft": draft.text, "sentinel_prob": draft.sentinel_prob,
+                "numbered": numbered, "eligible": [n - 1 for n in hint] if hint else None}
 
     def verify(self, state: State) -> State:
         lang: Lang = state["language"]
@@ -115,6 +131,14 @@ class CitedQA:
             return self._refuse(state)
         draft: str | None = state.get("draft")
         notices = list(state["notices"])
+        # Calibrated on the whole-article layout only (bench/calibrate.py --decline).
+        decline = self.thresholds.decline if self.generator and self.generator.article else None
+        prob: float | None = state.get("sentinel_prob")
+        if draft is not None and prob is not None and decline is not None and not decline.answers(
+                state["support"][0].score, prob, state["cross_language"]):
+            # Retrieval and the model's leaning towards the sentinel, weighed together as
+            # calibrated: a near miss is close in topic, and the model half-declines it.
+            return self._refuse(state, "calibrated_decline")
         if draft is not None and declined(draft):
             # The sentinel may turn away what quoting alone would also doubt, not an
             # answer the calibrated retrieval is sure of: a 1.5B model declines some
@@ -131,9 +155,17 @@ class CitedQA:
                 embed=lambda texts: embedder.embed_documents(texts),
                 sentence_vectors=index.vectors([s.id for s in numbered]),
                 bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
+                eligible=state.get("eligible"),
             )
             if result.citations and self.detector.detect(result.answer, lang) == lang:
-                return {**state, "answer": result.answer, "citations": result.citations,
+                p_yes = self._judge(state, result.answer, result.citations)
+                if p_yes is not None and self.thresholds.judge is not None \
+                        and p_yes < self.thresholds.judge:
+                    # Close to a sentence and inventing nothing, yet that sentence does
+                    # not say it: a topical sentence quoted for a near miss.
+                    return {**self._refuse(state, "judge_unsupported"), "judge_p": p_yes}
+                return {**state, "judge_p": p_yes, "answer": result.answer,
+                        "citations": result.citations,
                         "verdict": f"verified (dropped {result.dropped}, "
                         f"repaired {result.repaired})"}
             bar = self.thresholds.name_bar if result.invented else state["quote_bar"]
@@ -150,6 +182,22 @@ class CitedQA:
             return self._refuse({**state, "notices": notices}, "not_quotable")
         text, citations = extractive_answer(quoted, lang)
         return {**state, "answer": text, "citations": citations, "notices": notices}
+
+    def _judge(self, state: State, answer: str, citations: list[Citation]) -> float | None:
+        if self.judge is None or self.generator is None or self.thresholds.judge is None:
+            return None
+        if self.generator.article:
+            # The article is in the cached prefix: point at the sentences by number.
+            evidence = [Evidence(n) for c in citations
+                        if (n := self.generator.number_of(c.id)) is not None]
+        else:
+            evidence = [Evidence(c.n, c.text) for c in citations]
+        conv: Conversation = state["conversation"]
+        try:
+            return self.judge.p_yes(state["question"], answer, evidence, list(conv.turns))
+        except Exception as e:  # noqa: BLE001 - a failing judge leaves the verified answer
+            log.warning("support judge failed: %s: %s", type(e).__name__, e)
+            return None
 
     @staticmethod
     def _refuse(state: State, verdict: str = "not_retrieved") -> State:

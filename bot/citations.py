@@ -42,7 +42,16 @@ def validate_citations(
             renumber[old] = by_id.setdefault(cited.id, len(by_id) + 1)
         return f" [{renumber[old]}]"
 
-    fixed = MARKER.sub(repl, answer).strip()
+    # A quoted article sentence is verbatim text, not the answerer's markup: a "[2]" the
+    # article itself prints must survive. Only the text between such quotes is rewritten.
+    quotes = sorted({c.text for c in known.values() if MARKER.search(c.text)},
+                    key=len, reverse=True)
+    if quotes:
+        pieces = re.split("(" + "|".join(map(re.escape, quotes)) + ")", answer)
+        fixed = "".join(p if i % 2 else MARKER.sub(repl, p)
+                        for i, p in enumerate(pieces)).strip()
+    else:
+        fixed = MARKER.sub(repl, answer).strip()
     kept: dict[int, Citation] = {}
     for old, new in renumber.items():
         kept.setdefault(new, Citation(new, known[old].id, known[old].text))

@@ -115,7 +115,7 @@ def ask(
 
     settings = _settings(article)
     err = _console(stderr=True)
-    reply = ChatSession(_open_bot(settings, err)).handle(question)
+    reply = ChatSession(_open_bot(settings, err), carry_startup_notices=True).handle(question)
     if json_out:
         print(json.dumps(reply.payload, ensure_ascii=False))
     else:
@@ -146,6 +146,26 @@ def search(
                       f"{escape(r['text'])}")
 
 
+@app.command()
+def telegram(
+    webhook_url: Annotated[str | None, typer.Option(
+        help="Serve a webhook at this public https URL instead of long polling.")] = None,
+    listen: Annotated[str | None, typer.Option(help="Webhook bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Webhook port.")] = None,
+    article: ArticleOpt = None,
+) -> None:
+    """Run the Telegram bot (token: CITEBOT_TELEGRAM_TOKEN or CITEBOT_TELEGRAM_TOKEN_FILE)."""
+    from bot.telegram.application import build_application, run
+    from bot.telegram.secrets import load_token
+
+    settings = _settings(article)
+    overrides = {"webhook_url": webhook_url, "webhook_listen": listen, "webhook_port": port}
+    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    load_token(settings)  # a bad token fails now, not after the models load
+    application = build_application(settings, _open_bot(settings, _console(stderr=True)))
+    run(settings, application)
+
+
 @index_app.command("build")
 def index_build(
     paths: Annotated[list[Path] | None, typer.Argument(help="Articles; default: settings.")] = None,
@@ -162,7 +182,8 @@ def index_build(
         bar.stop()
     m = index.manifest
     console.print(f"Indexed {m.count} sentences from {len(m.sources)} article(s) "
-                  f"in {m.build_seconds:.1f}s → {settings.index_path}")
+                  f"in {m.build_seconds:.1f}s ({m.embedded} embedded, {m.reused} reused) "
+                  f"→ {settings.index_path}")
 
 
 @index_app.command("info")
@@ -176,12 +197,17 @@ def index_info(json_out: JsonOpt = False) -> None:
         print(manifest.to_json())
         return
     console = _console()
-    console.print(f"[bold]{settings.index_path}[/bold]")
-    console.print(f"  model: {manifest.spec.model_id} ({manifest.dimension}-d), "
+    from rich.markup import escape
+
+    console.print(f"[bold]{escape(str(settings.index_path))}[/bold]")
+    console.print(f"  model: {manifest.spec.model_id} ({manifest.dimension}-d, "
+                  f"{manifest.spec.variant or 'unrecorded backend'}), "
                   f"splitter {manifest.spec.splitter_version}, built {manifest.built_at} "
                   f"in {manifest.build_seconds:.1f}s")
     for s in manifest.sources:
-        console.print(f"  {s.id}: {s.title!r} [{s.lang}] {s.sentences} sentences ({s.source})")
+        # Titles and paths come from the articles: shown literally, never as markup.
+        console.print(escape(f"  {s.id}: {s.title!r} [{s.lang}] {s.sentences} sentences "
+                             f"({s.source})"))
 
 
 @models_app.command("list")

@@ -1,4 +1,14 @@
-"""The generative answer step: numbered sentences in, a cited answer (or sentinel) out."""
+"""The generative answer step: numbered sentences in, a cited answer (or sentinel) out.
+
+Two layouts of the same contract:
+
+- article in the prefix (small corpora): every indexed sentence, numbered in article
+  order, sits in the system message after the contract. That message never varies, so
+  llama.cpp evaluates it once at warm-up and each question only pays for its own few
+  tokens; retrieval names the likeliest sentences as a hint.
+- retrieved sentences (large corpora): the top retrieved sentences, numbered, come
+  with the question.
+"""
 
 from __future__ import annotations
 
@@ -16,25 +26,73 @@ from index.types import Sentence
 
 SENTINEL = "NOT_IN_ARTICLE"
 LANGUAGE_NAMES: dict[Lang, str] = {"fr": "French", "en": "English"}
+# The contract asks for one short sentence: a blank line starts something else
+# (an explanation, a second try) that would only cost time and be dropped.
+STOP = ["\n\n"]
+# Characters per token assumed for models whose tokenizer we cannot run (a French
+# news sentence averages ~3.5 with Qwen's tokenizer: err towards too many tokens).
+CHARS_PER_TOKEN = 3.0
 
 TokenSink = Callable[[str], None]
+
+@dataclass(frozen=True)
+class Draft:
+    """What the model wrote, and how likely it was to open with the sentinel (None when
+    the model does not say, e.g. a remote server)."""
+
+    text: str
+    sentinel_prob: float | None = None
+
+
+def numbered_lines(sentences: Sequence[Sentence]) -> str:
+    return "\n".join(f"[{i}] {s.text}" for i, s in enumerate(sentences, start=1))
+
+
+def count_tokens(model: BaseChatModel, text: str) -> int:
+    """The model's own count when it can tokenize offline, else a cautious estimate."""
+    from bot.llm import LocalChatModel
+
+    if isinstance(model, LocalChatModel):
+        return model.get_num_tokens(text)
+    return int(len(text) / CHARS_PER_TOKEN) + 1
 
 
 @dataclass
 class Generator:
-    """Formats the prompt, runs the chat model, streams tokens to ``on_token``."""
+    """Formats the prompt, runs the chat model, streams tokens to ``on_token``.
+
+    ``article``: the sentences held in the fixed prefix, numbered 1..n in this order;
+    empty for the retrieved-sentences layout.
+    """
 
     model: BaseChatModel
     history_turns: int = 2
+    article: Sequence[Sentence] = ()
 
     def __post_init__(self) -> None:
         self.system = load_prompt("answer_system")
         self.user: Prompt = load_prompt("answer_user")
+        self.user_article = load_prompt("answer_user_article")
         self.turn: Prompt = load_prompt("history_turn")
         self.system_text = self.system.format(sentinel=SENTINEL)
+        if self.article:
+            # "Sentence [n]: …" rather than "[n] …": answers imitate the layout they see,
+            # and a line opening with a marker invites copying it whole.
+            self.system_text += load_prompt("article_context").format(sentences="\n".join(
+                f"Sentence [{i}]: {s.text}" for i, s in enumerate(self.article, start=1)))
+        self._number = {s.id: i for i, s in enumerate(self.article, start=1)}
+
+    def number_of(self, sentence_id: str) -> int | None:
+        """The ``[n]`` of an article sentence in the prefix."""
+        return self._number.get(sentence_id)
 
     def messages(
-        self, question: str, lang: Lang, numbered: Sequence[Sentence], history: Sequence[Turn]
+        self,
+        question: str,
+        lang: Lang,
+        numbered: Sequence[Sentence],
+        history: Sequence[Turn],
+        hint: Sequence[int] = (),
     ) -> list[SystemMessage | HumanMessage]:
         # Old [n] markers point into another numbering: drop them.
         # Refused turns are left out: a model shown "not in the article" repeats it.
@@ -43,9 +101,15 @@ class Generator:
             self.turn.format(question=t.question, answer=MARKER.sub("", t.answer)) + "\n"
             for t in answered
         )
-        sentences = "\n".join(f"[{i}] {s.text}" for i, s in enumerate(numbered, start=1))
-        user = self.user.format(history=past, sentences=sentences, question=question,
-                                language=LANGUAGE_NAMES[lang])
+        if self.article:
+            # Everything before the question is the cached prefix.
+            marks = ", ".join(f"[{n}]" for n in hint)
+            user = self.user_article.format(
+                history=past, question=question, language=LANGUAGE_NAMES[lang],
+                hint=f"The search found these sentences closest: {marks}.\n" if marks else "")
+        else:
+            user = self.user.format(history=past, sentences=numbered_lines(numbered),
+                                    question=question, language=LANGUAGE_NAMES[lang])
         # The system prompt never varies, so llama.cpp reuses its KV cache every time.
         return [SystemMessage(self.system_text), HumanMessage(user)]
 
@@ -56,15 +120,20 @@ class Generator:
         numbered: Sequence[Sentence],
         history: Sequence[Turn],
         on_token: TokenSink | None = None,
-    ) -> str:
+        hint: Sequence[int] = (),
+    ) -> Draft:
         parts = []
-        for chunk in self.model.stream(self.messages(question, lang, numbered, history)):
+        prob: float | None = None
+        for chunk in self.model.stream(self.messages(question, lang, numbered, history, hint),
+                                       stop=STOP):
+            if prob is None and "sentinel_prob" in chunk.response_metadata:
+                prob = float(chunk.response_metadata["sentinel_prob"])
             text = chunk.text
             if text:
                 parts.append(text)
                 if on_token:
                     on_token(text)
-        return "".join(parts).strip()
+        return Draft("".join(parts).strip(), prob)
 
 
 def declined(text: str) -> bool:

@@ -27,6 +27,25 @@ class CleanQuestion:
     truncated: bool
 
 
+def without_surrogates(text: str) -> str:
+    """``text`` with lone surrogates replaced by U+FFFD, so that it can be encoded.
+
+    Python hands undecodable command-line bytes over as lone surrogates
+    (``surrogateescape``); printing or JSON-encoding them as UTF-8 would crash.
+    """
+    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+
+
+def echo(raw: str, max_chars: int) -> str:
+    """Raw input made safe to show back: encodable, one line, at most ``max_chars``."""
+    text = "".join(
+        " " if ch.isspace() else ch
+        for ch in without_surrogates(raw)
+        if ch.isspace() or not unicodedata.category(ch).startswith("C")
+    )
+    return _SPACES.sub(" ", text).strip()[:max_chars]
+
+
 def clean_question(raw: str, max_chars: int, lang: Lang = "en") -> CleanQuestion:
     """Strip control characters and fold white space; cut overlong text at a word."""
     # Cc/Cf/Cs/Co/Cn cover NULs, escapes, bidi overrides and lone surrogates left by

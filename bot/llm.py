@@ -13,15 +13,17 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel, generate_from_stream
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
+from bot.generate import SENTINEL
 from bot.settings import Settings
 from index.errors import CitebotError
 from index.models import QWEN_CODER_1_5B, check_model
@@ -41,8 +43,17 @@ class LocalChatModel(BaseChatModel):
     max_tokens: int = 160
     temperature: float = 0.0
     timeout_s: float = 60.0
+    # When set, the first streamed chunk reports in ``response_metadata["sentinel_prob"]``
+    # how likely the model was to open with this text: a calibrated decline signal,
+    # where the sampled reply only says which side of 0.5 it fell.
+    sentinel: str = ""
+    # Texts the reply may not open with. A small model that opens an answer with a
+    # marker ("[7] …") goes on to copy a sentence, often not the one it numbered.
+    banned_openings: list[str] = []
 
     _llama: Any = PrivateAttr(default=None)
+    _sentinel_ids: list[int] = PrivateAttr(default_factory=list)
+    _banned_ids: list[int] = PrivateAttr(default_factory=list)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
@@ -65,7 +76,19 @@ class LocalChatModel(BaseChatModel):
                     model_path=self.model_path, n_ctx=self.n_ctx, n_threads=threads,
                     n_threads_batch=threads, n_batch=self.n_batch, verbose=False,
                 )
+                self._sentinel_ids = self._openings(self.sentinel) if self.sentinel else []
+                self._banned_ids = sorted({i for t in self.banned_openings
+                                           for i in self._openings(t)})
             return self._llama
+
+    def _openings(self, text: str) -> list[int]:
+        """Token ids a reply starting with ``text`` can open with (with or without a space)."""
+        ids = {self._llama.tokenize(v.encode(), add_bos=False, special=False)[0]
+               for v in (text, " " + text)}
+        return sorted(ids)
+
+    def get_num_tokens(self, text: str) -> int:
+        return len(self.load().tokenize(text.encode(), add_bos=False, special=False))
 
     def warm_up(self, system_prompt: str) -> None:
         """Load the model and evaluate the fixed system prompt into the KV cache."""
@@ -76,6 +99,27 @@ class LocalChatModel(BaseChatModel):
                           {"role": "user", "content": "."}],
                 max_tokens=1, temperature=0.0,
             )
+
+    def choice_prob(self, messages: Sequence[BaseMessage], first: str, second: str) -> float:
+        """P(the reply opens with ``first``) relative to ``second``, from the first
+        token's logits (any case, with or without a leading space); one token decoded."""
+        llama = self.load()
+        payload = [{"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages]
+        seen: list[np.ndarray] = []
+
+        def watch(_: Any, scores: np.ndarray) -> np.ndarray:
+            if not seen:
+                seen.append(np.array(scores, dtype=np.float64))
+            return scores
+
+        with self._lock:
+            llama.create_chat_completion(messages=payload, max_tokens=1, temperature=0.0,
+                                         logits_processor=[watch])
+        ids = {w: sorted({i for v in (w, w.capitalize()) for i in self._openings(v)})
+               for w in (first, second)}
+        p_first = _probability(seen[0], ids[first])
+        p_second = _probability(seen[0], ids[second])
+        return p_first / (p_first + p_second) if p_first + p_second > 0 else 0.5
 
     def _stream(
         self,
@@ -88,16 +132,29 @@ class LocalChatModel(BaseChatModel):
         payload = [{"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages]
         deadline = time.monotonic() + self.timeout_s
         said = False
+        first: list[np.ndarray] = []
+
+        def watch(_: Any, scores: np.ndarray) -> np.ndarray:
+            if not first:
+                first.append(np.array(scores, dtype=np.float64))
+                scores[self._banned_ids] = -np.inf
+            return scores
+
         # One generation at a time: the model and its KV cache are shared.
         with self._lock:
             for part in llama.create_chat_completion(
                 messages=payload, max_tokens=kwargs.get("max_tokens", self.max_tokens),
                 temperature=self.temperature, stop=stop, stream=True,
+                logits_processor=[watch] if self._sentinel_ids or self._banned_ids else None,
             ):
                 text = part["choices"][0]["delta"].get("content") or ""
                 if text:
+                    meta = {}
+                    if not said and first:
+                        meta["sentinel_prob"] = _probability(first[0], self._sentinel_ids)
                     said = True
-                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                    chunk = ChatGenerationChunk(
+                        message=AIMessageChunk(content=text, response_metadata=meta))
                     if run_manager:
                         run_manager.on_llm_new_token(text, chunk=chunk)
                     yield chunk
@@ -105,7 +162,8 @@ class LocalChatModel(BaseChatModel):
                     raise TimeoutError(f"local model exceeded {self.timeout_s:.0f}s")
         if not said:
             # An empty answer is an answer (the chain judges it), not a stream error.
-            yield ChatGenerationChunk(message=AIMessageChunk(content=""))
+            meta = {"sentinel_prob": _probability(first[0], self._sentinel_ids)} if first else {}
+            yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=meta))
 
     def _generate(
         self,
@@ -117,6 +175,43 @@ class LocalChatModel(BaseChatModel):
         return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
 
 
+def _probability(logits: np.ndarray, ids: list[int]) -> float:
+    top = logits.max()
+    weights = np.exp(logits - top)
+    return float(weights[ids].sum() / weights.sum())
+
+
+def _deadline_chat_openai() -> type[BaseChatModel]:
+    """``ChatOpenAI`` whose stream gives up once ``deadline_s`` is spent.
+
+    httpx's timeout bounds each read, not the answer: a server trickling one token just
+    within it would keep the reader waiting indefinitely. Built on first use so the
+    import of ``langchain-openai`` stays lazy.
+    """
+    from langchain_openai import ChatOpenAI
+
+    class DeadlineChatOpenAI(ChatOpenAI):
+        deadline_s: float = 60.0
+
+        def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                    run_manager: CallbackManagerForLLMRun | None = None,
+                    **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+            deadline = time.monotonic() + self.deadline_s
+            # Closing the inner generator (when this one raises) closes the response.
+            stream = super()._stream(messages, stop, run_manager, **kwargs)
+            try:
+                for chunk in stream:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"answer server exceeded {self.deadline_s:.0f}s")
+                    yield chunk
+            finally:
+                close = getattr(stream, "close", None)
+                if close:
+                    close()
+
+    return DeadlineChatOpenAI
+
+
 def make_chat_model(settings: Settings) -> BaseChatModel | None:
     """The chat model the settings ask for, or None for extractive answers.
 
@@ -125,18 +220,18 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
     if settings.llm == "none":
         return None
     if settings.llm == "openai":
-        from langchain_openai import ChatOpenAI
-
         if not settings.openai_model:
             raise CitebotError("CITEBOT_OPENAI_MODEL must name the model to use.")
-        return ChatOpenAI(
+        return _deadline_chat_openai()(
             base_url=settings.openai_base_url,
             api_key=settings.openai_api_key,
             model=settings.openai_model,
             temperature=0.0,
             max_completion_tokens=settings.llm_max_tokens,
             timeout=settings.llm_timeout_s,
-            max_retries=1,
+            deadline_s=settings.llm_timeout_s,
+            # A retry would double the wait the timeout promises; the chain quotes instead.
+            max_retries=0,
         )
     root = check_model(settings.models_root, QWEN_CODER_1_5B)
     return LocalChatModel(
@@ -145,4 +240,6 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
         n_ctx=settings.llm_context,
         max_tokens=settings.llm_max_tokens,
         timeout_s=settings.llm_timeout_s,
+        sentinel=SENTINEL,
+        banned_openings=["[", "[["],
     )

@@ -53,6 +53,48 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
         "cite les phrases de l’article, numérotées [n]. Commandes : /sources (les articles), "
         "/reset (nouvelle conversation), /help, /quit.",
     },
+    "sources_line": {
+        "en": "Sentences: {ids}",
+        "fr": "Phrases : {ids}",
+    },
+    "start": {
+        "en": "Hello! I answer questions about the article, quoting its sentences as proof. "
+        "Ask in French or English.\n\n{help}",
+        "fr": "Bonjour ! Je réponds aux questions sur l’article en citant ses phrases. "
+        "Posez votre question en français ou en anglais.\n\n{help}",
+    },
+    "help_telegram": {
+        "en": "Every answer quotes the article's sentences, numbered [n]. In groups, mention "
+        "me or reply to me. Commands: /sources (the articles), /reset (new conversation), "
+        "/lang fr|en|auto (answer language), /help.",
+        "fr": "Chaque réponse cite les phrases de l’article, numérotées [n]. Dans un groupe, "
+        "mentionnez-moi ou répondez-moi. Commandes : /sources (les articles), /reset "
+        "(nouvelle conversation), /lang fr|en|auto (langue des réponses), /help.",
+    },
+    "sources": {
+        "en": "{title}: {sentences} sentences",
+        "fr": "{title} : {sentences} phrases",
+    },
+    "not_allowed": {
+        "en": "Sorry, this bot is private.",
+        "fr": "Désolé, ce bot est privé.",
+    },
+    "rate_limited": {
+        "en": "Too many questions: please wait {seconds} s.",
+        "fr": "Trop de questions : attendez {seconds} s.",
+    },
+    "apology": {
+        "en": "Sorry, something went wrong on my side. Please try again.",
+        "fr": "Désolé, une erreur s’est produite de mon côté. Réessayez.",
+    },
+    "lang_set": {
+        "en": "Answer language: {choice}.",
+        "fr": "Langue des réponses : {choice}.",
+    },
+    "lang_usage": {
+        "en": "Usage: /lang fr, /lang en or /lang auto.",
+        "fr": "Usage : /lang fr, /lang en ou /lang auto.",
+    },
     "unknown_command": {
         "en": "Unknown command {command}. Try /help.",
         "fr": "Commande inconnue {command}. Essayez /help.",

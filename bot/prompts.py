@@ -19,6 +19,9 @@ EXPECTED: dict[str, frozenset[str]] = {
     "answer_system": frozenset({"sentinel"}),
     "answer_user": frozenset({"history", "sentences", "question", "language"}),
     "history_turn": frozenset({"question", "answer"}),
+    "article_context": frozenset({"sentences"}),
+    "answer_user_article": frozenset({"history", "question", "hint", "language"}),
+    "judge_user": frozenset({"history", "question", "answer", "evidence", "which"}),
 }
 
 

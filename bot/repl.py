@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import IO, Any
 
 from rich.markup import escape
@@ -23,7 +24,7 @@ def _decoded_lines(stream: IO[bytes]) -> Iterable[str]:
 
 def run_json(bot: Citebot, stdin: IO[bytes], stdout: IO[str]) -> None:
     """Exactly one JSON object per input line, commands included."""
-    session = ChatSession(bot)
+    session = ChatSession(bot, carry_startup_notices=True)
     for line in _decoded_lines(stdin):
         reply = session.handle(line)
         stdout.write(json.dumps(reply.payload, ensure_ascii=False) + "\n")
@@ -32,14 +33,19 @@ def run_json(bot: Citebot, stdin: IO[bytes], stdout: IO[str]) -> None:
             break
 
 
+def history_file(settings: Settings) -> Path:
+    """The REPL's line history, created private: it holds everything the user asked."""
+    path = settings.ensure_data_dir() / "chat_history.txt"
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)  # an older file, or one made under a lax umask
+    return path
+
+
 def _prompt_lines(settings: Settings) -> Iterable[str]:
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory
 
-    settings.ensure_data_dir()
-    prompt: PromptSession[str] = PromptSession(
-        history=FileHistory(str(settings.data_dir / "chat_history.txt"))
-    )
+    prompt: PromptSession[str] = PromptSession(history=FileHistory(str(history_file(settings))))
     while True:
         try:
             yield prompt.prompt("? ")
@@ -66,7 +72,7 @@ def _answer_streaming(session: ChatSession, line: str, console: Any) -> Reply:
 
 def run_interactive(bot: Citebot, console: Any, settings: Settings) -> None:
     session = ChatSession(bot)
-    titles = ", ".join(s.title for s in bot.sources())
+    titles = escape(", ".join(s.title for s in bot.sources()))  # titles are article text
     console.print(f"[bold]citebot[/bold] — {titles}. /help for commands, /quit to leave.")
     for notice in bot.notices:
         console.print(f"[yellow]{escape(notice)}[/yellow]")

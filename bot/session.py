@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.app import Citebot
 from bot.generate import TokenSink
-from bot.inputs import BadQuestion
+from bot.inputs import BadQuestion, echo, without_surrogates
 from bot.messages import message
 from bot.types import Answer, Lang
 
@@ -32,8 +32,15 @@ class ChatSession:
     bot: Citebot
     conversation: Any = field(init=False)
 
+    # Scripts see no start-up banner: the start-up notices (e.g. "the answer model is
+    # missing") ride on the first answer instead.
+    carry_startup_notices: bool = False
+    _pending: list[str] = field(default_factory=list, init=False)
+
     def __post_init__(self) -> None:
         self.conversation = self.bot.new_conversation()
+        if self.carry_startup_notices:
+            self._pending = list(self.bot.notices)
 
     @property
     def lang(self) -> Lang:
@@ -44,6 +51,7 @@ class ChatSession:
         )
 
     def handle(self, line: str, on_token: TokenSink | None = None) -> Reply:
+        line = without_surrogates(line)  # whatever comes back must be printable
         stripped = line.strip()
         if stripped.startswith("/") and len(stripped) > 1 and " " not in stripped.split()[0][1:]:
             return self._command(stripped)
@@ -51,11 +59,15 @@ class ChatSession:
             answer = self.bot.ask(line, self.conversation, on_token)
         except BadQuestion as e:
             return self._refusal(line, e.key, str(e))
+        if self._pending:
+            answer.notices[:0], self._pending = self._pending, []
         return Reply("answer", answer.to_dict(), answer=answer)
 
     def _refusal(self, line: str, key: str, text: str) -> Reply:
+        # The input is echoed cleaned and cut, like an answered question is.
+        shown = echo(line, self.bot.settings.max_question_chars)
         payload = {
-            "question": line, "language": self.lang, "answered": False, "answer": text,
+            "question": shown, "language": self.lang, "answered": False, "answer": text,
             "citations": [], "timings_ms": {}, "error": key,
         }
         return Reply("error", payload, text=text)

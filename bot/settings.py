@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index.models import EMBEDDINGGEMMA
 
@@ -51,9 +52,32 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(16, ge=1, le=1024, description="Sentences per embedding batch.")
     threads: int | None = Field(
-        None, ge=1, le=256, description="CPU threads for torch; default: torch's own choice."
+        None, ge=1, le=256,
+        description="CPU threads for the embedding model (torch, ONNX Runtime, OpenVINO); "
+        "default: the runtime's own choice.",
+    )
+    embedding_backend: Literal["torch", "onnx", "openvino"] = Field(
+        "torch",
+        description="Runs the embedding model: 'torch' (sentence-transformers), 'onnx' (ONNX "
+        "Runtime) or 'openvino', the last two on an ONNX export made locally, once, under "
+        "<models_dir>/<model>.onnx. Compared by bench/speed.py.",
+    )
+    embedding_precision: Literal["fp32", "bf16", "int8"] = Field(
+        "fp32",
+        description="Embedding arithmetic: 'fp32'; 'bf16' (torch, openvino; fast on CPUs with "
+        "AVX512-BF16/AMX); 'int8' (onnx, openvino; dynamic quantisation of the export).",
+    )
+    embedding_dim: Literal[128, 256, 512, 768] | None = Field(
+        None,
+        description="Keep the first N dimensions of each vector (Matryoshka), re-normalised: "
+        "a smaller index and faster search; default: the model's full size.",
     )
     top_k: int = Field(5, ge=1, le=50, description="Sentences retrieved per question.")
+    retrieval: Literal["dense", "hybrid"] = Field(
+        "dense",
+        description="'dense': embedding similarity only; 'hybrid': embeddings fused with BM25 "
+        "(French stems) by reciprocal rank fusion. Compared by bench/quality.py.",
+    )
     max_citations: int = Field(
         2, ge=1, le=10, description="At most this many sentences quoted in an extractive answer."
     )
@@ -82,6 +106,12 @@ class Settings(BaseSettings):
     llm_sentences: int = Field(
         3, ge=1, le=20, description="At most this many retrieved sentences shown to the model."
     )
+    llm_article_tokens: int = Field(
+        1500, ge=0, le=16384,
+        description="When all indexed sentences fit this many tokens, the whole article goes "
+        "into the model's fixed, KV-cached prompt prefix (fast first token); larger corpora "
+        "show the model only the retrieved sentences. 0: always retrieved sentences.",
+    )
     openai_base_url: str | None = Field(
         None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1."
     )
@@ -96,6 +126,68 @@ class Settings(BaseSettings):
         6, ge=0, le=50, description="Past question/answer pairs kept per conversation."
     )
     log_level: str = Field("WARNING", description="Python logging level.")
+    telegram_token: SecretStr | None = Field(
+        None, description="Telegram bot token from @BotFather (never logged or printed)."
+    )
+    telegram_token_file: Path | None = Field(
+        None, description="A file holding the Telegram token, instead of telegram_token."
+    )
+    telegram_base_url: str = Field(
+        "https://api.telegram.org/bot",
+        description="Bot API base URL, the token is appended (a local Bot API server, tests).",
+    )
+    allowed_users: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Telegram user ids allowed to ask (comma-separated); empty: everyone.",
+    )
+    allowed_chats: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Telegram chat ids the bot answers in (comma-separated); empty: all.",
+    )
+    user_questions_per_minute: int = Field(
+        10, ge=1, le=10_000, description="Per-user question rate limit in Telegram."
+    )
+    telegram_edit_interval_s: float = Field(
+        1.5, ge=0.1, le=60,
+        description="Least time between edits of a streamed answer (Telegram rate limits).",
+    )
+    telegram_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="Seconds to wait for Telegram to answer a request."
+    )
+    telegram_workers: int = Field(
+        2, ge=1, le=64, description="Threads computing answers for Telegram chats."
+    )
+    webhook_url: str | None = Field(
+        None, description="Public HTTPS URL Telegram posts updates to; unset: long polling."
+    )
+    webhook_secret: SecretStr | None = Field(
+        None,
+        description="Secret Telegram sends with each webhook request (A-Z a-z 0-9 _ -); "
+        "default: a random one per start.",
+    )
+    webhook_listen: str = Field("127.0.0.1", description="Address the webhook server binds.")
+    webhook_port: int = Field(8443, ge=1, le=65535, description="Port of the webhook server.")
+
+    @field_validator("allowed_users", "allowed_chats", mode="before")
+    @classmethod
+    def _id_list(cls, v: object) -> object:
+        # "123, -100456" from the environment; JSON lists and Python lists pass through.
+        if isinstance(v, str):
+            v = v.strip()
+            if v.startswith("["):
+                return json.loads(v)
+            return [int(part) for part in v.replace(";", ",").split(",") if part.strip()]
+        return v
+
+    @model_validator(mode="after")
+    def _embedding_variant(self) -> Settings:
+        from index.variants import PRECISIONS
+
+        allowed = PRECISIONS[self.embedding_backend]
+        if self.embedding_precision not in allowed:
+            raise ValueError(f"embedding_backend {self.embedding_backend!r} supports precision "
+                             f"{', '.join(allowed)}, not {self.embedding_precision!r}")
+        return self
 
     @field_validator("data_dir")
     @classmethod
@@ -109,6 +201,10 @@ class Settings(BaseSettings):
     @property
     def index_path(self) -> Path:
         return self.data_dir / "indexes" / self.index_name
+
+    @property
+    def history_path(self) -> Path:
+        return self.data_dir / "history.sqlite3"
 
     def ensure_data_dir(self) -> Path:
         """Create the data dir, private to its owner: it holds history and tokens' traces."""

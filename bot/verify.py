@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import combinations
@@ -48,6 +48,16 @@ _NUMBER_WORDS = {
     "dix": 10, "onze": 11, "douze": 12, "vingt": 20, "trente": 30, "quarante": 40,
     "cinquante": 50, "cent": 100, "mille": 1000,
 }
+# Days and months are facts like numbers: a claim naming one needs a sentence naming it
+# ("Sunday" for "samedi" is a wrong answer however close the sentences are).
+_DATE_WORDS = {
+    w: i for i, names in enumerate([
+        "monday lundi", "tuesday mardi", "wednesday mercredi", "thursday jeudi",
+        "friday vendredi", "saturday samedi", "sunday dimanche", "january janvier",
+        "february fevrier", "march mars", "april avril", "may mai", "june juin",
+        "july juillet", "august aout", "september septembre", "october octobre",
+        "november novembre", "december decembre"]) for w in names.split()
+}
 # "one/un/une" double as articles ("un civil"): they count in sums but are never required.
 _ONE = {"one", "un", "une"}
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
@@ -56,6 +66,19 @@ _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w’'-]{2,})")
 _NOT_NAMES = frozenset(
     "The This That These Those There They Their According Selon Les Des Une Cette Ces "
     "Son Ses Leur Dans Pour And But Yes Non Oui".split()
+)
+_OPENING = re.compile(r"^\W*([A-Z][\w’'-]{2,})")
+# Closed-class words that open sentences: capitalised there, never names.
+_OPENERS = frozenset(
+    "after also although among another any are both but despite did during each either "
+    "even every few for from had has have her here his how however its many more most "
+    "neither nor not none nothing now one only other over several she since some such "
+    "then there these they this those through thus under until was were what when where "
+    "which while who whom whose why with within without yes you "
+    "ainsi alors apres aucun aucune aussi autour avant avec car ceci cela celle celui "
+    "certains chaque comme comment depuis donc durant elle elles entre environ ils lors "
+    "mais malgre meme nous oui parmi pendant plusieurs pour pourquoi quand quel quelle "
+    "quels quelles selon sous tous toutes tout vers".split()
 )
 
 
@@ -76,15 +99,40 @@ def _ones(text: str) -> int:
     return sum(w in _ONE for w in _WORDS.findall(fold(text)))
 
 
+def dates_in(text: str) -> set[int]:
+    """The days and months ``text`` names, French and English alike."""
+    # Lower-case "may" is the English verb; French months are written lower-case.
+    return {_DATE_WORDS[fold(w)] for w in _WORDS.findall(text)
+            if fold(w) in _DATE_WORDS and w != "may"}
+
+
 def numbers_supported(claim: str, source: str) -> bool:
+    if not dates_in(claim) <= dates_in(source):
+        return False
     have = numbers_in(source)
     pool = sorted(have) + [1.0] * min(_ones(source), 2)
     sums = {a + b for a, b in combinations(pool, 2)}
     return all(n in have or n in sums for n in numbers_in(claim))
 
 
-def names_in(claim: str) -> list[str]:
-    return [n for n in _CAPITALISED.findall(claim) if n not in _NOT_NAMES]
+def names_in(claim: str, ordinary: str = "") -> list[str]:
+    """Capitalised words of ``claim`` that may be names.
+
+    The opening word is capitalised anyway: it counts as a possible name unless it is a
+    closed-class word or ``ordinary`` (text known to be about the same thing: the
+    article) uses it in lower case ("Deux soldats…" opens a claim, "deux" is no name).
+    """
+    names = [n for n in _CAPITALISED.findall(claim) if n not in _NOT_NAMES]
+    opening = _OPENING.match(claim)
+    if opening:
+        word = opening.group(1)
+        folded = fold(word)
+        common = (word in _NOT_NAMES or folded in _OPENERS or folded in _STOP
+                  or folded in _NUMBER_WORDS or folded in _DATE_WORDS
+                  or re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", ordinary))
+        if not common:
+            names.insert(0, word)
+    return names
 
 
 def name_known(name: str, text: str) -> bool:
@@ -146,12 +194,16 @@ def verify(
     sentence_vectors: np.ndarray,
     bar: float,
     name_bar: float,
+    eligible: Collection[int] | None = None,
 ) -> Verdict:
     """Keep the supported claims of ``answer``, each cited to sentences of ``numbered``.
 
     ``numbered[i]`` is the sentence the model saw as ``[i+1]``; ``sentence_vectors[i]``
     its embedding. ``bar`` is the similarity a supporting sentence needs; ``name_bar``
     the higher one when the claim names something the sentences never mention.
+    ``eligible``: the indices of ``numbered`` that may support a claim (default: all).
+    A model shown the whole article sometimes copies a sentence the question is not
+    about; restricting support to what retrieval also found keeps that out.
     """
     claims = claims_of(answer)
     if not claims or not numbered:
@@ -161,17 +213,23 @@ def verify(
     # claim "secretary of State" belongs with the sentence that says "secrétaire d'État").
     overlap = np.array([[word_overlap(c.text, s.text) for s in numbered] for c in claims])
     ranking = sims + OVERLAP_WEIGHT * overlap
-    context = " ".join([question, *(s.text for s in numbered)])
+    # Names are vouched for by the article alone: a name the question plants ("say that
+    # Macron ordered it") must not pass at the ordinary bar because the model echoes it.
+    context = " ".join(s.text for s in numbered)
+    ordinary = " ".join([question, context])
+    allowed = None if eligible is None else set(eligible)
     kept: list[tuple[str, list[int]]] = []
     dropped = repaired = 0
     invented = False
     for claim, row, rank in zip(claims, sims, ranking, strict=True):
-        unknown_name = any(not name_known(n, context) for n in names_in(claim.text))
+        unknown_name = any(not name_known(n, context)
+                           for n in names_in(claim.text, ordinary))
         need = name_bar if unknown_name else bar
 
         def supports(i: int, claim: Claim = claim, row: np.ndarray = row,
                      need: float = need) -> bool:
-            return row[i] >= need and numbers_supported(claim.text, numbered[i].text)
+            return (allowed is None or i in allowed) and row[i] >= need and numbers_supported(
+                claim.text, numbered[i].text)
 
         valid = [n - 1 for n in claim.cited if 0 < n <= len(numbered)]
         good = [i for i in dict.fromkeys(valid) if supports(i)]

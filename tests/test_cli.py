@@ -129,3 +129,17 @@ def test_run_json_direct(settings: Settings) -> None:
     objs = [json.loads(x) for x in out.getvalue().splitlines()]
     assert [o["command"] for o in objs] == ["help", "lang"]
     assert ARTICLE.exists()
+
+
+def test_scripts_get_the_start_up_notices_with_the_first_answer(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CITEBOT_LLM", "local")
+    monkeypatch.setenv("CITEBOT_MODELS_DIR", str(cli_env / "no-models"))  # the GGUF is missing
+    question = "Quels soldats américains ont trouvé la mort lors de l’embuscade ?\n"
+    result = _run(["chat", "--json"], question * 2)
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert any("models pull" in n for n in first["notices"]) and first["answered"]
+    assert "notices" not in second
+    single = json.loads(_run(["ask", "--json", question.strip()]).stdout)
+    assert any("models pull" in n for n in single["notices"])

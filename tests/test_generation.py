@@ -4,9 +4,17 @@ The fake embedder is monolingual, so these questions and answers are French, lik
 article; the real model's cross-lingual behaviour is in test_real_llm.py.
 """
 
+import re
+from dataclasses import replace
+from typing import Any
+
 import pytest
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
 
 from bot.app import Citebot, create_citebot
+from bot.calibration import DeclineModel, load_thresholds
 from bot.generate import SENTINEL
 from bot.settings import Settings
 from tests.fakes import FakeDetector, FakeEmbedder, QueueChatModel
@@ -37,9 +45,11 @@ def ask(bot: Citebot, model: QueueChatModel, reply: str | Exception, question: s
 
 
 def numbered_ids(model: QueueChatModel) -> list[str]:
-    """The sentence ids the model saw as [1], [2]…, read back from its prompt."""
-    user = model.received[-1][-1].text
-    return [line.split("] ", 1)[1] for line in user.splitlines() if line.startswith("[")]
+    """The sentences the model saw as [1], [2]…, read back from its prompt (the article
+    in the system message, or the retrieved sentences in the user message)."""
+    text = "\n".join(m.text for m in model.received[-1])
+    return [m.group(1) for line in text.splitlines()
+            if (m := re.match(r"(?:Sentence )?\[\d+\]:? (.*)", line))]
 
 
 def test_valid_answer_kept_with_verbatim_citation(bot: Citebot, model: QueueChatModel) -> None:
@@ -177,3 +187,219 @@ def test_model_failure_quotes_only_above_the_quoting_bar(
     )
     a = ask(bot, model, RuntimeError("model crashed"))
     assert not a.answered and a.citations == []
+
+
+# -- the whole article in the cached prefix ---------------------------------------------
+
+
+def test_small_article_sits_in_the_fixed_system_prompt(
+    bot: Citebot, model: QueueChatModel
+) -> None:
+    model.replies += ["x", "y"]
+    bot.ask(QUESTION, bot.new_conversation())
+    bot.ask("Qui est le ministre syrien des Affaires étrangères ?", bot.new_conversation())
+    (sys1, user1), (sys2, user2) = model.received
+    # Same system message for every question: llama.cpp evaluates it once.
+    assert sys1.text == sys2.text
+    sentences = bot.qa.retriever.index.sentences
+    for n, s in enumerate(sentences, start=1):
+        assert f"[{n}]: {s.text}" in sys1.text
+    # The question and retrieval's hint are all that is new per question.
+    assert QUESTION in user1.text and "deux soldats" not in user1.text
+    n7 = 1 + [s.id for s in sentences].index("palmyre.fr:7")
+    assert f"[{n7}]" in user1.text.split(QUESTION, 1)[1]
+    assert model.stops[-1] == ["\n\n"]
+
+
+def test_article_numbers_map_back_to_sentence_ids(bot: Citebot, model: QueueChatModel) -> None:
+    sentences = bot.qa.retriever.index.sentences
+    n = 1 + [s.id for s in sentences].index("palmyre.fr:7")
+    a = ask(bot, model, f"Deux soldats américains et un civil ont trouvé la mort lors de "
+                        f"l’embuscade de Palmyre [{n}].")
+    assert a.answered and [c.id for c in a.citations] == ["palmyre.fr:7"]
+    assert a.answer.endswith("[1].")
+
+
+def test_neighbour_citation_is_repaired_across_the_article(
+    bot: Citebot, model: QueueChatModel
+) -> None:
+    # [1] is the article's first sentence, about the attack's aim, not the deaths.
+    a = ask(bot, model, "Deux soldats américains et un civil ont trouvé la mort lors de "
+                        "l’embuscade de Palmyre [1].")
+    assert a.answered and [c.id for c in a.citations] == ["palmyre.fr:7"]
+
+
+def test_large_corpus_shows_only_retrieved_sentences(
+    settings: Settings, model: QueueChatModel
+) -> None:
+    s = settings.model_copy(update={"answer_threshold": 0.2, "llm_article_tokens": 50,
+                                    "llm_sentences": 2})
+    bot = create_citebot(s, embedder=FakeEmbedder(), detector=FakeDetector(), chat_model=model)
+    assert not bot.qa.generator.article
+    model.replies.append(SENTINEL)
+    bot.ask(QUESTION, bot.new_conversation())
+    system, user = model.received[-1]
+    assert "Palmyre" not in system.text.split("Example")[0]
+    assert len(numbered_ids(model)) == 2 and QUESTION in user.text
+
+
+# -- the calibrated decline: retrieval and the model's sentinel probability together ----
+
+
+def _with_decline(bot: Citebot, threshold: float) -> None:
+    # margin = -1·logit(sentinel_prob) - threshold: answer while the model leans away
+    # from the sentinel by more than ``threshold`` (in logits); retrieval weighs nothing.
+    bot.qa.thresholds = replace(bot.qa.thresholds,
+                                decline=DeclineModel((0.0, -1.0, 0.0), 0.0, threshold))
+
+
+GOOD = "Deux soldats américains et un civil ont trouvé la mort lors de l’embuscade [7]."
+
+
+def test_half_declined_answer_is_refused_even_if_it_verifies(
+    bot: Citebot, model: QueueChatModel
+) -> None:
+    _with_decline(bot, threshold=1.0)
+    model.sentinel_probs.append(0.4)  # logit -0.41: leans to answering, not enough
+    a = ask(bot, model, GOOD)
+    assert not a.answered and a.citations == [] and "ne le dit pas" in a.answer
+
+
+def test_confident_answer_passes_the_calibrated_decline(
+    bot: Citebot, model: QueueChatModel
+) -> None:
+    _with_decline(bot, threshold=1.0)
+    model.sentinel_probs.append(0.01)  # logit -4.6
+    a = ask(bot, model, GOOD)
+    assert a.answered and [c.id for c in a.citations] == ["palmyre.fr:7"]
+
+
+def test_without_a_probability_the_reply_decides(bot: Citebot, model: QueueChatModel) -> None:
+    # A remote server reports no probability: the calibrated decline cannot apply.
+    _with_decline(bot, threshold=1.0)
+    a = ask(bot, model, GOOD)
+    assert a.answered
+
+
+def test_calibrated_decline_keeps_its_fields(tmp_path) -> None:
+    import json
+
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps({"models": {"m": {
+        "same_language": 0.4, "cross_language": 0.4, "claim_bar": 0.4, "name_bar": 0.5,
+        "gate_same_language": 0.3, "gate_cross_language": 0.3,
+        "decline": {"weights": [2.0, -1.0, 0.5], "bias": 0.1, "threshold": 0.2}}}}))
+    t = load_thresholds("m", path)
+    assert t.decline == DeclineModel((2.0, -1.0, 0.5), 0.1, 0.2)
+    assert t.decline.answers(0.9, 0.01, False) and not t.decline.answers(0.1, 0.9, False)
+
+
+def test_copied_sentence_retrieval_did_not_find_is_not_support(
+    bot: Citebot, model: QueueChatModel
+) -> None:
+    # The whole article is in the prompt, so the model can copy any sentence; one the
+    # question is not about (retrieval does not rank it) supports nothing.
+    sentences = bot.qa.retriever.index.sentences
+    found = {h.sentence.id for h in bot.qa.retriever.search(QUESTION, bot.qa.llm_sentences)}
+    n, other = next((n, s) for n, s in enumerate(sentences, 1) if s.id not in found)
+    a = ask(bot, model, f"{other.text} [{n}]")
+    assert not a.answered and a.citations == []
+
+
+def test_wrong_weekday_is_not_supported(bot: Citebot, model: QueueChatModel) -> None:
+    # Sentence 7 says "samedi"; the claim's "dimanche" is in another sentence of the
+    # article but not in the one that reports the deaths.
+    a = ask(bot, model, "Le Commandement central américain a indiqué dimanche que deux "
+                        "soldats américains et un civil avaient trouvé la mort [7].")
+    assert not a.answered and "dimanche" not in a.answer
+
+
+# -- the support judge ----------------------------------------------------------------
+
+
+def judged_bot(bot: Citebot, threshold: float = 0.4) -> Citebot:
+    bot.qa.thresholds = replace(bot.qa.thresholds, judge=threshold)
+    return bot
+
+
+TRUE_CLAIM = ("Deux soldats américains et un civil ont trouvé la mort lors de l’embuscade "
+              "de Palmyre [7].")
+
+
+def test_judge_keeps_a_verified_answer_it_believes(bot: Citebot, model: QueueChatModel) -> None:
+    model.yes_probs.append(0.8)
+    a = ask(judged_bot(bot), model, TRUE_CLAIM)
+    assert a.answered and a.citations[0].id == "palmyre.fr:7"
+    # Same system message as the answer (its KV cache is reused), the cited sentence
+    # pointed at by its number in the article, the answer without markers.
+    system, user = model.judged[-1][0].text, model.judged[-1][-1].text
+    assert system == model.received[-1][0].text
+    assert "[7]" in user and QUESTION in user and "[1]" not in user
+    assert "Deux soldats américains et un civil" in user
+
+
+def test_judge_refuses_a_verified_answer_its_sentence_does_not_state(
+        bot: Citebot, model: QueueChatModel) -> None:
+    model.yes_probs.append(0.1)
+    a = ask(judged_bot(bot), model, TRUE_CLAIM,
+            question="Combien de civils ont été blessés lors de l’embuscade de Palmyre ?")
+    assert not a.answered and a.citations == [] and a.answer == "L’article ne le dit pas."
+
+
+def test_judge_is_only_asked_about_verified_answers(bot: Citebot,
+                                                   model: QueueChatModel) -> None:
+    ask(judged_bot(bot), model, SENTINEL)
+    ask(bot, model, "Quarante soldats ont péri à Paris [3].")
+    assert model.judged == []
+
+
+def test_without_a_calibrated_judge_nothing_is_asked(bot: Citebot,
+                                                    model: QueueChatModel) -> None:
+    a = ask(bot, model, TRUE_CLAIM)
+    assert a.answered and model.judged == []
+
+
+def test_a_failing_judge_leaves_the_verified_answer(bot: Citebot,
+                                                    model: QueueChatModel) -> None:
+    a = ask(judged_bot(bot), model, TRUE_CLAIM)  # no probability queued: the judge raises
+    assert a.answered and len(model.judged) == 1
+
+
+def test_judge_without_probabilities_reads_the_reply(settings: Settings) -> None:
+    from bot.judge import Evidence, Judge
+
+    class TextOnly(BaseChatModel):
+        """A remote model: a sampled reply, no probabilities."""
+
+        replies: list[str]
+        received: list[list[BaseMessage]] = []
+
+        @property
+        def _llm_type(self) -> str:
+            return "text-only-fake"
+
+        def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                      run_manager: Any = None, **kwargs: Any) -> ChatResult:
+            self.received.append(list(messages))
+            return ChatResult(generations=[ChatGeneration(
+                message=AIMessage(content=self.replies.pop(0)))])
+
+    model = TextOnly(replies=["Yes.", "no, it does not", "Peut-être"], received=[])
+    judge = Judge(model, "system")
+    assert [judge.p_yes("Q?", "A [1].", [Evidence(1, "S.")]) for _ in range(3)] == [
+        1.0, 0.0, None]
+    assert "Sentence [1]: S." in model.received[0][-1].text
+
+
+def test_judge_in_the_retrieved_layout_quotes_the_sentence(
+        settings: Settings, model: QueueChatModel) -> None:
+    s = settings.model_copy(update={"answer_threshold": 0.2, "llm_article_tokens": 0})
+    b = create_citebot(s, embedder=FakeEmbedder(), detector=FakeDetector(), chat_model=model)
+    b.qa.thresholds = replace(load_thresholds("fake-bow"), claim_bar=0.2, judge=0.5,
+                              gate_same_language=0.2, gate_cross_language=0.2)
+    model.yes_probs.append(0.3)
+    model.replies.append(TRUE_CLAIM.replace("[7]", "[1]"))
+    a = b.ask(QUESTION, b.new_conversation())
+    assert not a.answered
+    user = model.judged[-1][-1].text
+    assert "Sentence [1]: " in user and "deux soldats américains et un civil" in user

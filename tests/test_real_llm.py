@@ -66,5 +66,23 @@ def test_local_model(local_bot: Citebot) -> None:
 
 
 def test_openai_compatible_server(openai_bot: Citebot) -> None:
-    assert type(openai_bot.qa.generator.model).__name__ == "ChatOpenAI"
+    from langchain_openai import ChatOpenAI
+
+    assert isinstance(openai_bot.qa.generator.model, ChatOpenAI)
     _check(openai_bot)
+
+
+def test_judge_prefers_the_sentence_that_states_the_answer(local_bot: Citebot) -> None:
+    # The same claim, cited to the sentence that states it and to one on the same topic
+    # that does not: the judge reads the article from the cached prefix by number.
+    from bot.judge import Evidence
+
+    gen, judge = local_bot.qa.generator, local_bot.qa.judge
+    assert gen is not None and judge is not None
+    right, topical = gen.number_of("palmyre.fr:7"), gen.number_of("palmyre.fr:8")
+    assert right and topical
+    claim = "Two American soldiers and a civilian were killed [1]."
+    p_right = judge.p_yes("Who died near Palmyra?", claim, [Evidence(right)])
+    p_topical = judge.p_yes("Who died near Palmyra?", claim, [Evidence(topical)])
+    assert p_right is not None and p_topical is not None
+    assert p_right > p_topical

@@ -95,7 +95,8 @@ def test_interrupted_build_keeps_previous_index(tmp_path: Path, articles) -> Non
     path = tmp_path / "idx"
     build_index(path, articles, FakeEmbedder())
     with pytest.raises(KeyboardInterrupt):
-        build_index(path, articles, _Exploding())
+        # Another model: the same one would reuse every vector and embed nothing.
+        build_index(path, articles, _Exploding(model_id="other"))
     assert len(SentenceIndex.load(path)) == 10
     builds = list((tmp_path / "idx.builds").iterdir())
     assert len(builds) == 1
@@ -123,3 +124,104 @@ def test_vectors_roundtrip(tmp_path: Path, articles) -> None:
     assert index.search(q, 1)[0].sentence.id == index.sentences[3].id
     assert np.isclose(index.search(q, 1)[0].score, 1.0, atol=1e-5)
     assert os.path.islink(tmp_path / "idx")
+
+
+# -- incremental and resumable builds ----------------------------------------------------
+
+
+def _second_article(tmp_path: Path):
+    extra = tmp_path / "extra.fr.txt"
+    extra.write_text("Le musée de Palmyre rouvre ses portes au public. "
+                     "Les visiteurs découvrent des statues restaurées.\n", encoding="utf-8")
+    return load_articles([extra])
+
+
+def test_adding_an_article_embeds_only_its_sentences(tmp_path: Path, articles) -> None:
+    path = tmp_path / "idx"
+    emb = FakeEmbedder()
+    first = build_index(path, articles, emb)
+    before = {s.id: v for s, v in zip(first.sentences, first.vectors(
+        [s.id for s in first.sentences]), strict=True)}
+    assert emb.documents_embedded == 10
+    grown = open_index(path, [*articles, *_second_article(tmp_path)], emb)
+    assert emb.documents_embedded == 12  # the two new sentences only
+    assert (grown.manifest.embedded, grown.manifest.reused) == (2, 10)
+    assert len(grown) == 12
+    for sid, vec in before.items():
+        assert np.array_equal(grown.vectors([sid])[0], vec)
+    assert grown.search(emb.embed_query("statues restaurées visiteurs"), 1)[0].sentence.id == (
+        "extra.fr:2")
+
+
+def test_another_variant_embeds_everything_again(tmp_path: Path, articles) -> None:
+    path = tmp_path / "idx"
+    build_index(path, articles, FakeEmbedder())
+    other = FakeEmbedder()
+    other.variant = "onnx-int8"  # type: ignore[attr-defined]
+    with pytest.raises(IndexUnavailable, match="embedding backend"):
+        open_index(path, articles, other, rebuild=False)
+    rebuilt = open_index(path, articles, other)
+    assert other.documents_embedded == 10 and rebuilt.manifest.spec.variant == "onnx-int8"
+
+
+def test_repeated_sentences_are_embedded_once(tmp_path: Path) -> None:
+    a = load_articles([ARTICLE])[0]
+    twins = [type(a)(f"copy{i}", "t", "fr", a.text, "x") for i in range(3)]
+    emb = FakeEmbedder()
+    seen: list[tuple[int, int]] = []
+    index = build_index(tmp_path / "idx", twins, emb, lambda d, t: seen.append((d, t)),
+                        batch_size=4)
+    assert len(index) == 30 and emb.documents_embedded == 10
+    assert seen[0] == (0, 30) and seen[-1] == (30, 30)  # reused and repeated ones count
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+class _CrashesAfter(FakeEmbedder):
+    """Embeds ``batches`` batches, then dies as a killed process would."""
+
+    def __init__(self, batches: int) -> None:
+        super().__init__()
+        self.left = batches
+
+    def embed_documents(self, texts, progress=None):
+        if self.left == 0:
+            raise KeyboardInterrupt
+        self.left -= 1
+        return super().embed_documents(texts, progress)
+
+
+def test_interrupted_build_resumes_from_its_checkpoint(tmp_path: Path, articles) -> None:
+    path = tmp_path / "idx"
+    with pytest.raises(KeyboardInterrupt):
+        build_index(path, articles, _CrashesAfter(batches=2), batch_size=3)
+    assert not path.exists()  # nothing half-built is ever used…
+    assert len(list((tmp_path / "idx.checkpoint").glob("*.npy"))) == 2  # …but 6 are saved
+    emb = FakeEmbedder()
+    resumed = build_index(path, articles, emb, batch_size=3)
+    assert emb.documents_embedded == 4  # 10 sentences, 6 already embedded
+    assert (resumed.manifest.embedded, resumed.manifest.reused) == (4, 6)
+    assert not (tmp_path / "idx.checkpoint").exists()  # cleared once the build is in place
+    clean = build_index(tmp_path / "clean", articles, FakeEmbedder())
+    ids = [s.id for s in clean.sentences]
+    assert [s.id for s in resumed.sentences] == ids
+    assert np.allclose(resumed.vectors(ids), clean.vectors(ids))
+
+
+def test_damaged_checkpoint_batch_is_embedded_again(tmp_path: Path, articles) -> None:
+    path = tmp_path / "idx"
+    with pytest.raises(KeyboardInterrupt):
+        build_index(path, articles, _CrashesAfter(batches=2), batch_size=3)
+    victim = sorted((tmp_path / "idx.checkpoint").glob("*.npy"))[0]
+    victim.write_bytes(victim.read_bytes()[:40])
+    emb = FakeEmbedder()
+    build_index(path, articles, emb, batch_size=3)
+    assert emb.documents_embedded == 7
+
+
+def test_checkpoint_of_another_model_is_not_used(tmp_path: Path, articles) -> None:
+    path = tmp_path / "idx"
+    with pytest.raises(KeyboardInterrupt):
+        build_index(path, articles, _CrashesAfter(batches=2), batch_size=3)
+    emb = FakeEmbedder(model_id="other-model")
+    build_index(path, articles, emb, batch_size=3)
+    assert emb.documents_embedded == 10
