@@ -30,7 +30,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,10 +40,11 @@ import numpy as np
 
 from bench.datasets import DEFAULT_DIR, QA, Corpus, load_piaf, load_xling, split_articles
 from bot.app import make_embedder
-from bot.calibration import CALIBRATION_FILE
+from bot.calibration import CALIBRATION_FILE, calibration_key
 from bot.settings import Settings
-from index.embedder import Embedder
+from index.embedder import Embedder, variant_of
 from index.splitter import split_sentences
+from index.types import Sentence
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -52,7 +53,9 @@ class VectorCache:
     """Embeddings on disk (``.npy``, no pickle) so re-running a benchmark is cheap."""
 
     def __init__(self, folder: Path, embedder: Embedder) -> None:
-        self.folder = folder / re.sub(r"[^\w.-]+", "_", embedder.model_id)
+        # Vectors differ by variant (backend, precision): never serve one for another.
+        key = calibration_key(embedder.model_id, variant_of(embedder))
+        self.folder = folder / re.sub(r"[^\w.-]+", "_", key)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.embedder = embedder
 
@@ -191,27 +194,17 @@ def decline_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCa
     from bot.generate import SENTINEL, Generator
     from bot.llm import LocalChatModel
     from index.models import QWEN_CODER_1_5B, check_model
-    from index.types import Sentence
 
     gguf = check_model(settings.models_root, QWEN_CODER_1_5B) / QWEN_CODER_1_5B.main_file
     model = LocalChatModel(model_path=str(gguf), n_ctx=settings.llm_context,
                            n_threads=settings.llm_threads, max_tokens=1, sentinel=SENTINEL)
-    rng = random.Random(seed)
     out: list[DeclineSample] = []
-    for i, (group, paragraph, qas) in enumerate(_paragraph_sets(bench_dir, paragraphs, seed)):
-        rows = sentences_with_spans(paragraph)
-        golds = [{j for j, (_, a, b) in enumerate(rows)
-                  if any(a < end and start < b for start, end in spans)} for _, spans in qas]
-        removable = sorted({j for g in golds if len(g) == 1 for j in g})
-        if len(rows) < 3 or not removable:
-            continue
-        gone = rng.choice(removable)
-        kept = [j for j in range(len(rows)) if j != gone]
-        article = [Sentence(f"p:{n}", "p", n, 0, rows[j][0]) for n, j in enumerate(kept, 1)]
+    for i, near in enumerate(_near_misses(bench_dir, paragraphs, seed)):
+        group, article, gone = near.group, near.article, near.gone
         gen = Generator(model, article=article)
         vecs = cache.documents([s.text for s in article])
-        qvecs = cache.queries([q for q, _ in qas])
-        for (question, _), gold, qv in zip(qas, golds, qvecs, strict=True):
+        qvecs = cache.queries([q for q, _ in near.qas])
+        for (question, _), gold, qv in zip(near.qas, near.golds, qvecs, strict=True):
             if not gold or (gone in gold and len(gold) > 1):
                 continue  # no answer sentence found, or only partly removed
             sims = vecs @ qv
@@ -222,6 +215,33 @@ def decline_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCa
                                      float(draft.sentinel_prob or 0.0)))
         print(f"  paragraph {i + 1}: {len(out)} samples", flush=True)
     return out
+
+
+@dataclass
+class NearMiss:
+    """A paragraph playing the article with one answer-holding sentence taken out: its
+    questions whose only gold sentence was removed are near misses, the rest answerable."""
+
+    group: str
+    article: list[Sentence]
+    gone: int
+    qas: list[tuple[str, list[tuple[int, int]]]]
+    golds: list[set[int]]
+
+
+def _near_misses(bench_dir: Path, paragraphs: int, seed: int) -> Iterator[NearMiss]:
+    rng = random.Random(seed)
+    for group, paragraph, qas in _paragraph_sets(bench_dir, paragraphs, seed):
+        rows = sentences_with_spans(paragraph)
+        golds = [{j for j, (_, a, b) in enumerate(rows)
+                  if any(a < end and start < b for start, end in spans)} for _, spans in qas]
+        removable = sorted({j for g in golds if len(g) == 1 for j in g})
+        if len(rows) < 3 or not removable:
+            continue
+        gone = rng.choice(removable)
+        kept = [j for j in range(len(rows)) if j != gone]
+        article = [Sentence(f"p:{n}", "p", n, 0, rows[j][0]) for n, j in enumerate(kept, 1)]
+        yield NearMiss(group, article, gone, qas, golds)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -272,7 +292,7 @@ def calibrate_decline(args: argparse.Namespace, settings: Settings, embedder: Em
     fit["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(fit, indent=2))
     calib = json.loads(CALIBRATION_FILE.read_text())
-    calib["models"][embedder.model_id]["decline"] = {
+    calib["models"][calibration_key(embedder.model_id, variant_of(embedder))]["decline"] = {
         "weights": fit["weights"], "bias": fit["bias"], "threshold": fit["threshold"],
         "source": f"bench/calibrate.py --decline {args.decline} (PIAF dev half and xling, "
         f"Qwen2.5-Coder-1.5B, seed {args.seed}, min answer rate {args.decline_answer_rate}), "
@@ -306,30 +326,20 @@ def judge_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCach
     from bot.llm import LocalChatModel
     from bot.verify import verify
     from index.models import QWEN_CODER_1_5B, check_model
-    from index.types import Sentence
 
     gguf = check_model(settings.models_root, QWEN_CODER_1_5B) / QWEN_CODER_1_5B.main_file
     model = LocalChatModel(model_path=str(gguf), n_ctx=settings.llm_context,
                            n_threads=settings.llm_threads, max_tokens=settings.llm_max_tokens,
                            sentinel=SENTINEL, banned_openings=["[", "[["])
-    bars = load_thresholds(cache.embedder.model_id)
-    rng = random.Random(seed)
+    bars = load_thresholds(cache.embedder.model_id, variant_of(cache.embedder))
     out: list[JudgeSample] = []
-    for i, (group, paragraph, qas) in enumerate(_paragraph_sets(bench_dir, paragraphs, seed)):
-        rows = sentences_with_spans(paragraph)
-        golds = [{j for j, (_, a, b) in enumerate(rows)
-                  if any(a < end and start < b for start, end in spans)} for _, spans in qas]
-        removable = sorted({j for g in golds if len(g) == 1 for j in g})
-        if len(rows) < 3 or not removable:
-            continue
-        gone = rng.choice(removable)
-        kept = [j for j in range(len(rows)) if j != gone]
-        article = [Sentence(f"p:{n}", "p", n, 0, rows[j][0]) for n, j in enumerate(kept, 1)]
+    for i, near in enumerate(_near_misses(bench_dir, paragraphs, seed)):
+        group, article, gone = near.group, near.article, near.gone
         gen = Generator(model, article=article)
         judge = Judge(model, gen.system_text)
         vecs = cache.documents([s.text for s in article])
-        qvecs = cache.queries([q for q, _ in qas])
-        for (question, _), gold, qv in zip(qas, golds, qvecs, strict=True):
+        qvecs = cache.queries([q for q, _ in near.qas])
+        for (question, _), gold, qv in zip(near.qas, near.golds, qvecs, strict=True):
             if not gold or (gone in gold and len(gold) > 1):
                 continue  # no answer sentence found, or only partly removed
             sims = vecs @ qv
@@ -404,7 +414,7 @@ def calibrate_judge(args: argparse.Namespace, settings: Settings, embedder: Embe
         samples_file.write_text(json.dumps([s.__dict__ for s in samples], indent=1,
                                            ensure_ascii=False) + "\n")
     calib = json.loads(CALIBRATION_FILE.read_text())
-    entry = calib["models"][embedder.model_id]
+    entry = calib["models"][calibration_key(embedder.model_id, variant_of(embedder))]
     fit = fit_judge(samples, args.judge_kept, entry.get("decline"))
     fit["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(fit, indent=2))
@@ -495,7 +505,13 @@ def main() -> None:
     print(json.dumps(entry, indent=2))
 
     calib = json.loads(CALIBRATION_FILE.read_text()) if CALIBRATION_FILE.exists() else {}
-    calib.setdefault("models", {})[embedder.model_id] = {
+    key = calibration_key(embedder.model_id, variant_of(embedder))
+    models = calib.setdefault("models", {})
+    # Refitting the thresholds keeps what other runs fitted (decline, judge); a new
+    # variant starts from the model's entry.
+    kept = {k: v for k, v in models.get(key, models.get(embedder.model_id, {})).items()
+            if k in ("decline", "judge")}
+    models[key] = {**kept,
         "same_language": entry["same_language"], "cross_language": entry["cross_language"],
         "claim_bar": entry["claim_bar"], "name_bar": entry["name_bar"],
         "gate_same_language": entry["gate_same_language"],
@@ -508,7 +524,7 @@ def main() -> None:
     }
     CALIBRATION_FILE.write_text(json.dumps(calib, indent=2) + "\n")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"calibration-{embedder.model_id}.json").write_text(json.dumps(entry, indent=2))
+    (RESULTS / f"calibration-{key}.json").write_text(json.dumps(entry, indent=2))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ import argparse
 import gc
 import json
 import os
-import platform
 import random
 import statistics
 import tempfile
@@ -40,6 +39,7 @@ import numpy as np
 
 from bench.calibrate import gold_rows, sentences_with_spans
 from bench.datasets import DEFAULT_DIR, QA, Corpus, load_piaf, load_xling
+from bench.stats import machine
 from bot.app import make_embedder
 from bot.settings import Settings
 from index.embedder import BatchedEmbedder, truncate
@@ -168,18 +168,6 @@ def derive(row: Row, vectors: dict[str, tuple[np.ndarray, np.ndarray]], samples:
         out.recall5[s.name] = round(recall_at(truncate(docs, dim), truncate(qs, dim), s.gold), 4)
     out.index_bytes = index_bytes(truncate(vectors[samples[0].name][0], dim))
     return out
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
 def adopt(rows: list[Row], margin: float = 0.01, speedup: float = 3.0) -> dict[str, object]:

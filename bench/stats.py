@@ -1,6 +1,25 @@
-"""Small statistics shared by the benchmark scripts."""
+"""Small statistics and the machine description shared by the benchmark scripts."""
 
 from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+
+def cpu_name() -> str:
+    """The CPU model as /proc/cpuinfo names it (results say what machine made them)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> str:
+    return f"{cpu_name()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
 def percentile(values: list[float], q: float) -> float:

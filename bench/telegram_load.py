@@ -17,8 +17,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import platform
 import resource
 import tempfile
 import time
@@ -27,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.answers import DEV, load_questions
-from bench.stats import percentile
+from bench.stats import machine, percentile
 from bot.app import create_citebot
 from bot.settings import Settings
 from tests.fake_telegram import FakeTelegram
@@ -136,7 +134,7 @@ def main() -> None:
     print("\n".join(lines))
     RESULTS.mkdir(exist_ok=True)
     meta = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores",
+            "machine": machine(),
             "args": vars(args)}
     (RESULTS / f"{args.out}.json").write_text(json.dumps({**meta, "rows": rows}, indent=2))
     (RESULTS / f"{args.out}.txt").write_text("\n".join(lines) + "\n")

@@ -20,7 +20,7 @@ from bot.llm import LocalChatModel, make_chat_model
 from bot.settings import Settings
 from bot.types import Answer
 from index.articles import load_articles
-from index.embedder import BatchedEmbedder, Embedder, SentenceTransformerEmbedder
+from index.embedder import BatchedEmbedder, Embedder, SentenceTransformerEmbedder, variant_of
 from index.errors import CitebotError
 from index.manifest import SourceInfo
 from index.models import REGISTRY, check_model
@@ -183,11 +183,11 @@ def create_citebot(
     embedder = embedder or make_embedder(settings)
     index = load_index(settings, embedder, progress)
     if settings.answer_threshold is not None:
-        thresholds = replace(load_thresholds(embedder.model_id),
+        thresholds = replace(load_thresholds(embedder.model_id, variant_of(embedder)),
                              same_language=settings.answer_threshold,
                              cross_language=settings.answer_threshold)
     else:
-        thresholds = load_thresholds(embedder.model_id)
+        thresholds = load_thresholds(embedder.model_id, variant_of(embedder))
     if detector is None:
         detector = LanguageDetector()
         # Its models take a second or two to load: do it while the user types.

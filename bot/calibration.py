@@ -88,9 +88,22 @@ UNCALIBRATED = Thresholds(same_language=0.3, cross_language=0.25, claim_bar=0.25
                           name_bar=0.5, gate_same_language=0.25, gate_cross_language=0.2)
 
 
-def load_thresholds(model_id: str, path: Path = CALIBRATION_FILE) -> Thresholds:
+def calibration_key(model_id: str, variant: str = "") -> str:
+    """Where a model's thresholds live: per variant (backend and precision shift the
+    similarity scores a little), e.g. ``embeddinggemma-300m@onnx-int8``."""
+    return f"{model_id}@{variant}" if variant else model_id
+
+
+def load_thresholds(model_id: str, variant: str = "", *,
+                    path: Path = CALIBRATION_FILE) -> Thresholds:
+    """The variant's calibration, else the model's (calibrated on torch fp32)."""
     try:
-        entry = json.loads(path.read_text(encoding="utf-8"))["models"][model_id]
+        models = json.loads(path.read_text(encoding="utf-8"))["models"]
+        key = calibration_key(model_id, variant)
+        if key not in models:
+            log.info("no calibration for %s: using %s's", key, model_id)
+            key = model_id
+        entry = models[key]
         return Thresholds(
             float(entry["same_language"]), float(entry["cross_language"]),
             claim_bar=float(entry["claim_bar"]), name_bar=float(entry["name_bar"]),

@@ -22,6 +22,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -182,6 +183,18 @@ def _split(articles: Iterable[Article]) -> Iterator[Sentence]:
         yield from sentences_of(art.id, art.text)
 
 
+@contextmanager
+def _disk_errors() -> Iterator[None]:
+    """A failed write (a full disk, a file size limit) as an error the user can act on."""
+    try:
+        yield
+    except (OSError, RuntimeError) as e:  # faiss reports failed writes as RuntimeError
+        raise CitebotError(
+            f"Could not write the index ({e}). Is the disk full? The previous index, if "
+            "any, is still in use."
+        ) from e
+
+
 def build_index(
     path: Path,
     articles: Sequence[Article],
@@ -227,7 +240,8 @@ def build_index(
         return found
 
     try:
-        writer = _Writer(folder, key.dimension)
+        with _disk_errors():
+            writer = _Writer(folder, key.dimension)
         if progress:
             progress(0, total)
         batch: list[Sentence] = []
@@ -252,12 +266,14 @@ def build_index(
                 texts = [batch[rows[0]].text for rows in fresh.values()]
                 new = np.asarray(embedder.embed_documents(texts, progress=step),
                                  dtype=np.float32)
-                checkpoint.save(list(fresh), new)
+                with _disk_errors():
+                    checkpoint.save(list(fresh), new)
                 for vec, rows in zip(new, fresh.values(), strict=True):
                     vectors[rows] = vec
                 embedded += len(texts)
                 step(sum(len(rows) for rows in fresh.values()) - len(texts))  # repeats
-            writer.add(batch, vectors)
+            with _disk_errors():
+                writer.add(batch, vectors)
             batch = []
         manifest = Manifest(
             spec=spec_for(articles, embedder),
@@ -269,11 +285,13 @@ def build_index(
             embedded=embedded,
             reused=total - embedded,
         )
-        writer.finish(manifest)
+        with _disk_errors():
+            writer.finish(manifest)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    _swap_in(path, folder)
+    with _disk_errors():
+        _swap_in(path, folder)
     checkpoint.remove()
     log.info("index built: %d sentences, %d embedded, %d reused", total, embedded,
              total - embedded)

@@ -46,3 +46,16 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", articles=[ARTICLE], models_dir=MODELS)
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """``citebot`` as a user runs it, with the fake embedder behind the real factory."""
+    import bot.app
+    from tests.fakes import FakeEmbedder
+
+    monkeypatch.setenv("CITEBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CITEBOT_ANSWER_THRESHOLD", "0.2")
+    monkeypatch.setenv("CITEBOT_LLM", "none")
+    monkeypatch.setattr(bot.app, "make_embedder", lambda settings: FakeEmbedder())
+    return tmp_path / "data"

@@ -7,21 +7,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import bot.app
 from bot.app import create_citebot
 from bot.repl import run_interactive, run_json
 from bot.settings import Settings
 from tests.conftest import ARTICLE
 from tests.fakes import FakeDetector, FakeEmbedder
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("CITEBOT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("CITEBOT_ANSWER_THRESHOLD", "0.2")
-    monkeypatch.setenv("CITEBOT_LLM", "none")
-    monkeypatch.setattr(bot.app, "make_embedder", lambda settings: FakeEmbedder())
-    return tmp_path / "data"
 
 
 def _run(args: list[str], stdin: str | bytes | None = None):

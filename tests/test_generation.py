@@ -289,7 +289,7 @@ def test_calibrated_decline_keeps_its_fields(tmp_path) -> None:
         "same_language": 0.4, "cross_language": 0.4, "claim_bar": 0.4, "name_bar": 0.5,
         "gate_same_language": 0.3, "gate_cross_language": 0.3,
         "decline": {"weights": [2.0, -1.0, 0.5], "bias": 0.1, "threshold": 0.2}}}}))
-    t = load_thresholds("m", path)
+    t = load_thresholds("m", path=path)
     assert t.decline == DeclineModel((2.0, -1.0, 0.5), 0.1, 0.2)
     assert t.decline.answers(0.9, 0.01, False) and not t.decline.answers(0.1, 0.9, False)
 

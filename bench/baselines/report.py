@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.stats import cpu_name
+
 QUALITY = ["recall@1", "recall@5", "mrr@10", "containment", "token_f1",
            "citation_precision", "citation_recall", "refusal"]
 SHORT = {"recall@1": "R@1", "recall@5": "R@5", "mrr@10": "MRR", "answer_rate": "ans",
@@ -17,15 +19,7 @@ SHORT = {"recall@1": "R@1", "recall@5": "R@5", "mrr@10": "MRR", "answer_rate": "
 
 
 def machine() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+    return {"cpu": cpu_name(), "cores": os.cpu_count(), "python": platform.python_version(),
             "platform": platform.platform(),
             "date": datetime.now(UTC).isoformat(timespec="seconds")}
 

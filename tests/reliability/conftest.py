@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-import bot.app
 from bot.app import Citebot, create_citebot
 from bot.calibration import Thresholds
 from bot.settings import Settings
@@ -46,16 +45,6 @@ def quoting_bot(settings: Settings) -> Citebot:
     """The default article, answered by quoting (no chat model)."""
     s = settings.model_copy(update={"answer_threshold": 0.2, "llm": "none"})
     return create_citebot(s, embedder=FakeEmbedder(), detector=FakeDetector(), chat_model=None)
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """``citebot`` as a user runs it, with the fake embedder behind the real factory."""
-    monkeypatch.setenv("CITEBOT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("CITEBOT_ANSWER_THRESHOLD", "0.2")
-    monkeypatch.setenv("CITEBOT_LLM", "none")
-    monkeypatch.setattr(bot.app, "make_embedder", lambda settings: FakeEmbedder())
-    return tmp_path / "data"
 
 
 def run_cli(args: list[str], stdin: str | bytes | None = None) -> Result:

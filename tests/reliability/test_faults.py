@@ -392,9 +392,9 @@ def test_disk_full_while_writing_keeps_the_old_index(built: Path, seam: str,
             return real_write_text(self, data, *a, **kw)
         monkeypatch.setattr(pathlib.Path, "write_text", write_text)
     before = SentenceIndex.load(built).manifest.built_at
-    with pytest.raises(OSError) as e:
+    with pytest.raises(CitebotError, match="disk full") as e:
         build_index(built, load_articles([ARTICLE]), FakeEmbedder(model_id="new"))
-    assert e.value.errno == errno.ENOSPC
+    assert isinstance(e.value.__cause__, OSError) and e.value.__cause__.errno == errno.ENOSPC
     monkeypatch.undo()
     assert SentenceIndex.load(built).manifest.built_at == before
     assert len(list(built.with_name(f"{built.name}.builds").iterdir())) == 1  # no debris
@@ -434,10 +434,6 @@ def test_disk_full_during_cli_build_keeps_the_old_index(settings: Settings, buil
     _answers(_bot(settings))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "index/store.py: a write failure (faiss RuntimeError / OSError) escapes build_index as "
-    "is, so the CLI ends with 'unexpected error' and a traceback (exit 2) instead of a "
-    "CitebotError saying the disk is full"))
 def test_disk_full_during_cli_build_is_reported_clearly(settings: Settings,
                                                         built: Path) -> None:
     proc = _build_with_file_size_limit(settings.data_dir, 100_000)
