@@ -49,8 +49,6 @@ def load_questions(paths: list[Path]) -> list[dict[str, Any]]:
     return rows
 
 
-
-
 @dataclass
 class Tally:
     correct: int = 0
