@@ -122,9 +122,11 @@ def load_index(
     settings.ensure_data_dir()
     articles = load_articles(settings.articles)
     if force:
-        return build_index(settings.index_path, articles, embedder, progress)
+        return build_index(settings.index_path, articles, embedder, progress,
+                           kind=settings.index_kind)
     return open_index(
-        settings.index_path, articles, embedder, rebuild=settings.auto_rebuild, progress=progress
+        settings.index_path, articles, embedder, rebuild=settings.auto_rebuild, progress=progress,
+        kind=settings.index_kind,
     )
 
 

@@ -77,6 +77,12 @@ class Settings(BaseSettings):
         description="Keep the first N dimensions of each vector (Matryoshka), re-normalised: "
         "a smaller index and faster search; default: the model's full size.",
     )
+    index_kind: Literal["flat", "hnsw"] = Field(
+        "flat",
+        description="FAISS search: 'flat' (exact; within 50 ms up to ~100k sentences on 2 "
+        "cores) or 'hnsw' (approximate, ~2 ms at 100k, for larger corpora; bench/scale.py). "
+        "Changing it rebuilds the index.",
+    )
     top_k: int = Field(5, ge=1, le=50, description="Sentences retrieved per question.")
     retrieval: Literal["dense", "hybrid"] = Field(
         "dense",

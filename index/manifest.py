@@ -26,6 +26,8 @@ class IndexSpec:
     # Backend and precision of the embedder ("" for one that does not say, and for
     # indexes built before it was recorded); the dimension is ``Manifest.dimension``.
     variant: str = ""
+    # "flat" (exact) or "hnsw" (approximate, for corpora past ~100k sentences).
+    index_kind: str = "flat"
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Manifest:
             "query_prompt": "query prompt",
             "document_prompt": "document prompt",
             "variant": "embedding backend",
+            "index_kind": "search index",
             "splitter_version": "sentence splitter version",
             "content_hash": "articles",
         }

@@ -225,3 +225,18 @@ def test_checkpoint_of_another_model_is_not_used(tmp_path: Path, articles) -> No
     emb = FakeEmbedder(model_id="other-model")
     build_index(path, articles, emb, batch_size=3)
     assert emb.documents_embedded == 10
+
+
+def test_hnsw_index_finds_what_flat_finds_and_a_kind_change_rebuilds(tmp_path: Path) -> None:
+    articles = load_articles([ARTICLE])
+    embedder = FakeEmbedder()
+    flat = build_index(tmp_path / "flat", articles, embedder)
+    hnsw = build_index(tmp_path / "hnsw", articles, embedder, kind="hnsw")
+    assert hnsw.manifest.faiss_index == "IndexHNSWFlat" and hnsw.manifest.spec.index_kind == "hnsw"
+    query = embedder.embed_query("soldats américains morts embuscade Palmyre")
+    assert [h.sentence.id for h in hnsw.search(query, 3)] == [
+        h.sentence.id for h in flat.search(query, 3)]
+    reopened = open_index(tmp_path / "flat", articles, embedder, kind="hnsw")
+    assert reopened.manifest.spec.index_kind == "hnsw"  # rebuilt for the new setting
+    with pytest.raises(CitebotError, match="search index"):
+        open_index(tmp_path / "flat", articles, embedder, rebuild=False, kind="flat")
