@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -45,6 +45,10 @@ from bot.settings import Settings
 from index.embedder import Embedder, variant_of
 from index.splitter import split_sentences
 from index.types import Sentence
+
+if TYPE_CHECKING:  # the model stack loads only for the runs that draft answers
+    from bot.generate import Draft, Generator
+    from bot.types import Lang
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -200,19 +204,11 @@ def decline_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCa
                            n_threads=settings.llm_threads, max_tokens=1, sentinel=SENTINEL)
     out: list[DeclineSample] = []
     for i, near in enumerate(_near_misses(bench_dir, paragraphs, seed)):
-        group, article, gone = near.group, near.article, near.gone
-        gen = Generator(model, article=article)
-        vecs = cache.documents([s.text for s in article])
-        qvecs = cache.queries([q for q, _ in near.qas])
-        for (question, _), gold, qv in zip(near.qas, near.golds, qvecs, strict=True):
-            if not gold or (gone in gold and len(gold) > 1):
-                continue  # no answer sentence found, or only partly removed
-            sims = vecs @ qv
-            hint = sorted(int(k) + 1 for k in np.argsort(-sims)[:3])
-            draft = gen.generate(question, "en" if group == "cross_language" else "fr",
-                                 article, [], hint=hint)
-            out.append(DeclineSample(group, gone not in gold, float(sims.max()),
-                                     float(draft.sentinel_prob or 0.0)))
+        gen = Generator(model, article=near.article)
+        vecs = cache.documents([s.text for s in near.article])
+        for d in near.drafts(gen, vecs, cache):
+            out.append(DeclineSample(near.group, d.answerable, d.score,
+                                     float(d.draft.sentinel_prob or 0.0)))
         print(f"  paragraph {i + 1}: {len(out)} samples", flush=True)
     return out
 
@@ -227,6 +223,30 @@ class NearMiss:
     gone: int
     qas: list[tuple[str, list[tuple[int, int]]]]
     golds: list[set[int]]
+
+    @property
+    def lang(self) -> Lang:
+        return "en" if self.group == "cross_language" else "fr"
+
+    def drafts(self, gen: Generator, vecs: np.ndarray, cache: VectorCache) -> Iterator[Drafted]:
+        """Each usable question with its retrieval, hint and the model's draft answer."""
+        qvecs = cache.queries([q for q, _ in self.qas])
+        for (question, _), gold, qv in zip(self.qas, self.golds, qvecs, strict=True):
+            if not gold or (self.gone in gold and len(gold) > 1):
+                continue  # no answer sentence found, or only partly removed
+            sims = vecs @ qv
+            hint = sorted(int(k) + 1 for k in np.argsort(-sims)[:3])
+            draft = gen.generate(question, self.lang, self.article, [], hint=hint)
+            yield Drafted(question, self.gone not in gold, float(sims.max()), hint, draft)
+
+
+@dataclass
+class Drafted:
+    question: str
+    answerable: bool
+    score: float  # the best retrieval similarity
+    hint: list[int]
+    draft: Draft
 
 
 def _near_misses(bench_dir: Path, paragraphs: int, seed: int) -> Iterator[NearMiss]:
@@ -334,32 +354,24 @@ def judge_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCach
     bars = load_thresholds(cache.embedder.model_id, variant_of(cache.embedder))
     out: list[JudgeSample] = []
     for i, near in enumerate(_near_misses(bench_dir, paragraphs, seed)):
-        group, article, gone = near.group, near.article, near.gone
-        gen = Generator(model, article=article)
+        gen = Generator(model, article=near.article)
         judge = Judge(model, gen.system_text)
-        vecs = cache.documents([s.text for s in article])
-        qvecs = cache.queries([q for q, _ in near.qas])
-        for (question, _), gold, qv in zip(near.qas, near.golds, qvecs, strict=True):
-            if not gold or (gone in gold and len(gold) > 1):
-                continue  # no answer sentence found, or only partly removed
-            sims = vecs @ qv
-            hint = sorted(int(k) + 1 for k in np.argsort(-sims)[:3])
-            lang = "en" if group == "cross_language" else "fr"
-            draft = gen.generate(question, lang, article, [], hint=hint)
-            base = dict(group=group, answerable=gone not in gold, score=float(sims.max()),
-                        prob=float(draft.sentinel_prob or 0.0))
-            if declined(draft.text):
+        vecs = cache.documents([s.text for s in near.article])
+        for d in near.drafts(gen, vecs, cache):
+            base = dict(group=near.group, answerable=d.answerable, score=d.score,
+                        prob=float(d.draft.sentinel_prob or 0.0))
+            if declined(d.draft.text):
                 out.append(JudgeSample(**base, outcome="declined", p_yes=None))
                 continue
-            result = verify(draft.text, article, question,
+            result = verify(d.draft.text, near.article, d.question,
                             embed=lambda t: cache.embedder.embed_documents(t),
                             sentence_vectors=vecs, bar=bars.claim_bar, name_bar=bars.name_bar,
-                            eligible=[n - 1 for n in hint])
+                            eligible=[n - 1 for n in d.hint])
             if not result.citations:
                 out.append(JudgeSample(**base, outcome="unverified", p_yes=None))
                 continue
             evidence = [Evidence(int(c.id.split(":")[1])) for c in result.citations]
-            p_yes = judge.p_yes(question, result.answer, evidence)
+            p_yes = judge.p_yes(d.question, result.answer, evidence)
             out.append(JudgeSample(**base, outcome="judged", p_yes=p_yes, answer=result.answer))
         print(f"  paragraph {i + 1}: {len(out)} samples", flush=True)
     return out
