@@ -137,13 +137,9 @@ class _Auto:
 AUTO = _Auto()
 
 
-def make_generator(settings: Settings, chat_model: BaseChatModel | None | _Auto,
-                   notices: list[str], sentences: Sequence[Sentence] = ()) -> Generator | None:
-    """The answer step for ``chat_model``, its fixed prompt being warmed in the background.
-
-    ``sentences``: the indexed corpus; when its numbered text fits
-    ``settings.llm_article_tokens`` it all goes into the cached prompt prefix.
-    """
+def open_chat_model(settings: Settings, chat_model: BaseChatModel | None | _Auto,
+                    notices: list[str]) -> BaseChatModel | None:
+    """The chat model the settings name, loaded; None (with a notice) when it cannot be."""
     if isinstance(chat_model, _Auto):
         try:
             chat_model = make_chat_model(settings)
@@ -152,13 +148,7 @@ def make_generator(settings: Settings, chat_model: BaseChatModel | None | _Auto,
             log.warning("answer model unavailable: %s", e)
             notices.append(str(e))
             return None
-    if chat_model is None:
-        return None
     if isinstance(chat_model, LocalChatModel):
-        # Load in this thread: llama.cpp silences itself by pointing file descriptors 1
-        # and 2 at /dev/null while it loads, which would swallow whatever another thread
-        # printed meanwhile (an answer, a JSON line). Evaluating the system prompt into
-        # the KV cache takes seconds and prints nothing: that runs while the user types.
         try:
             chat_model.load()
         except Exception as e:  # a corrupt GGUF or a broken build: quote instead
@@ -166,10 +156,25 @@ def make_generator(settings: Settings, chat_model: BaseChatModel | None | _Auto,
             notices.append(f"The local answer model failed to load ({e}); "
                            "answers quote the article.")
             return None
+    return chat_model
+
+
+def make_generator(settings: Settings, chat_model: BaseChatModel | None | _Auto,
+                   notices: list[str], sentences: Sequence[Sentence] = ()) -> Generator | None:
+    """The answer step for ``chat_model``, its fixed prompt being warmed in the background.
+
+    ``sentences``: the indexed corpus; when its numbered text fits
+    ``settings.llm_article_tokens`` it all goes into the cached prompt prefix.
+    """
+    chat_model = open_chat_model(settings, chat_model, notices)
+    if chat_model is None:
+        return None
     fits = bool(sentences) and count_tokens(
         chat_model, numbered_lines(sentences)) <= settings.llm_article_tokens
     generator = Generator(chat_model, article=list(sentences) if fits else ())
     if isinstance(chat_model, LocalChatModel):
+        # Restoring the saved prefix takes milliseconds, evaluating it seconds and
+        # printing nothing: either runs while the user types.
         threading.Thread(target=chat_model.warm_up, args=(generator.system_text,),
                          name="llm-warm-up", daemon=True).start()
     return generator
@@ -181,7 +186,9 @@ def create_citebot(
     detector: Detector | None = None,
     progress: BuildProgress | None = None,
     chat_model: BaseChatModel | None | _Auto = AUTO,
+    notices: list[str] | None = None,
 ) -> Citebot:
+    """``notices``: what earlier start-up steps (``open_chat_model``) had to say."""
     embedder = embedder or make_embedder(settings)
     index = load_index(settings, embedder, progress)
     if settings.answer_threshold is not None:
@@ -194,7 +201,7 @@ def create_citebot(
         detector = LanguageDetector()
         # Its models take a second or two to load: do it while the user types.
         threading.Thread(target=detector.warm_up, name="lang-warm-up", daemon=True).start()
-    notices: list[str] = []
+    notices = list(notices or [])
     qa = CitedQA(
         retriever=make_retriever(index, embedder, settings.retrieval),
         detector=detector,

@@ -99,8 +99,14 @@ def chat(
     if json_out:
         run_json(_open_bot(settings, _console(stderr=True)), sys.stdin.buffer, sys.stdout)
     else:
-        console = _console()
-        run_interactive(_open_bot(settings, console), console, settings)
+        from bot.app import create_citebot
+        from bot.loading import Loading
+        from index.articles import load_articles
+
+        titles = [a.title for a in load_articles(settings.articles)]  # bad paths fail now
+        # The prompt shows at once; the models load and the index builds behind it.
+        loading = Loading(lambda progress: create_citebot(settings, progress=progress))
+        run_interactive(loading, _console(), settings, titles)
 
 
 @app.command()

@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,6 +52,9 @@ class LocalChatModel(BaseChatModel):
     # Texts the reply may not open with. A small model that opens an answer with a
     # marker ("[7] …") goes on to copy a sentence, often not the one it numbered.
     banned_openings: list[str] = []
+    # Where the evaluated system prompt is saved, so that the next start restores it in
+    # milliseconds instead of evaluating it again (bot/prefix_state.py); None: never.
+    state_dir: str | None = None
 
     _llama: Any = PrivateAttr(default=None)
     _sentinel_ids: list[int] = PrivateAttr(default_factory=list)
@@ -72,10 +77,17 @@ class LocalChatModel(BaseChatModel):
                 # llama-cpp-python defaults to half the cores: on 2 cores that is one
                 # thread and half the speed.
                 threads = self.n_threads or os.cpu_count() or 1
-                self._llama = Llama(
-                    model_path=self.model_path, n_ctx=self.n_ctx, n_threads=threads,
-                    n_threads_batch=threads, n_batch=self.n_batch, verbose=False,
-                )
+                # Its quiet mode points file descriptors 1 and 2 at /dev/null while it
+                # loads, swallowing whatever other threads print meanwhile (the chat
+                # prompt, an answer). Its verbose mode writes only to Python's
+                # sys.stderr, which a sink can take for that second instead.
+                with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
+                    self._llama = Llama(
+                        model_path=self.model_path, n_ctx=self.n_ctx, n_threads=threads,
+                        n_threads_batch=threads, n_batch=self.n_batch, verbose=True,
+                    )
+                self._llama.verbose = False
+                logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
                 self._sentinel_ids = self._openings(self.sentinel) if self.sentinel else []
                 self._banned_ids = sorted({i for t in self.banned_openings
                                            for i in self._openings(t)})
@@ -90,15 +102,25 @@ class LocalChatModel(BaseChatModel):
     def get_num_tokens(self, text: str) -> int:
         return len(self.load().tokenize(text.encode(), add_bos=False, special=False))
 
-    def warm_up(self, system_prompt: str) -> None:
-        """Load the model and evaluate the fixed system prompt into the KV cache."""
+    def warm_up(self, system_prompt: str) -> bool:
+        """Load the model and put the fixed system prompt in the KV cache: restored from
+        ``state_dir`` when saved there before (returns True), else evaluated and saved."""
+        from bot.prefix_state import PrefixStates
+
         llama = self.load()
+        states = PrefixStates(Path(self.state_dir)) if self.state_dir else None
         with self._lock:
+            key = states.key(self.model_path, self.n_ctx, system_prompt) if states else {}
+            if states and states.restore(llama, key):
+                return True
             llama.create_chat_completion(
                 messages=[{"role": "system", "content": system_prompt},
                           {"role": "user", "content": "."}],
                 max_tokens=1, temperature=0.0,
             )
+            if states:
+                states.save(llama, key)
+        return False
 
     def choice_prob(self, messages: Sequence[BaseMessage], first: str, second: str) -> float:
         """P(the reply opens with ``first``) relative to ``second``, from the first
@@ -242,4 +264,5 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
         timeout_s=settings.llm_timeout_s,
         sentinel=SENTINEL,
         banned_openings=["[", "[["],
+        state_dir=str(settings.llm_state_dir) if settings.llm_state_cache else None,
     )

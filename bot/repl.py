@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from rich.markup import escape
 
 from bot.app import Citebot
+from bot.loading import Loading
 from bot.render import render_reply
 from bot.session import ChatSession, Reply
 from bot.settings import Settings
@@ -41,14 +42,23 @@ def history_file(settings: Settings) -> Path:
     return path
 
 
-def _prompt_lines(settings: Settings) -> Iterable[str]:
+def _prompt_lines(settings: Settings, loading: Loading) -> Iterable[str]:
+    # Made before the loading starts: the loading thread's imports would slow these down.
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory
 
     prompt: PromptSession[str] = PromptSession(history=FileHistory(str(history_file(settings))))
+    loading.start()
+    return _prompted(prompt, loading)
+
+
+def _prompted(prompt: Any, loading: Loading) -> Iterable[str]:
     while True:
+        # What is still loading shows under the prompt; the reader can type meanwhile.
+        toolbar = None if loading.ready else (lambda: loading.status)
         try:
-            yield prompt.prompt("? ")
+            yield prompt.prompt("? ", bottom_toolbar=toolbar,
+                                refresh_interval=0.5 if toolbar else 0)
         except KeyboardInterrupt:
             continue  # Ctrl-C drops the current line, as in a shell
         except EOFError:
@@ -70,14 +80,36 @@ def _answer_streaming(session: ChatSession, line: str, console: Any) -> Reply:
         return session.handle(line, on_token)
 
 
-def run_interactive(bot: Citebot, console: Any, settings: Settings) -> None:
-    session = ChatSession(bot)
-    titles = escape(", ".join(s.title for s in bot.sources()))  # titles are article text
-    console.print(f"[bold]citebot[/bold] — {titles}. /help for commands, /quit to leave.")
+def _session(loading: Loading, console: Any) -> ChatSession:
+    """The chat session once the bot is ready, its start-up notices said."""
+    if not loading.ready:
+        with console.status(loading.status) as shown:
+            while not loading.wait(0.2):
+                shown.update(loading.status)
+    bot = loading.result()
     for notice in bot.notices:
         console.print(f"[yellow]{escape(notice)}[/yellow]")
-    lines = _prompt_lines(settings) if sys.stdin.isatty() else _decoded_lines(sys.stdin.buffer)
+    return ChatSession(bot)
+
+
+def run_interactive(bot: Citebot | Loading, console: Any, settings: Settings,
+                    titles: Sequence[str] = ()) -> None:
+    """The REPL. ``bot`` may still be loading: the prompt shows at once and the first
+    question waits for it. ``titles``: the articles', for the banner meanwhile."""
+    loading = bot if isinstance(bot, Loading) else Loading.done(bot)
+    if loading.ready:
+        titles = [s.title for s in loading.result().sources()]
+    shown = escape(", ".join(titles))  # titles are article text
+    console.print(f"[bold]citebot[/bold] — {shown}. /help for commands, /quit to leave.")
+    session: ChatSession | None = None
+    if sys.stdin.isatty():
+        lines = _prompt_lines(settings, loading)
+    else:
+        loading.start()
+        lines = _decoded_lines(sys.stdin.buffer)
     for line in lines:
+        if session is None:
+            session = _session(loading, console)
         reply = _answer_streaming(session, line, console)
         if reply.quit:
             break

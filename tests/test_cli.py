@@ -133,3 +133,71 @@ def test_scripts_get_the_start_up_notices_with_the_first_answer(
     assert "notices" not in second
     single = json.loads(_run(["ask", "--json", question.strip()]).stdout)
     assert any("models pull" in n for n in single["notices"])
+
+
+def test_repl_prompt_comes_before_the_bot_is_ready(settings: Settings) -> None:
+    import os
+    import sys
+    import threading
+    import time
+
+    from rich.console import Console
+
+    from bot.loading import Loading
+
+    gate = threading.Event()
+
+    def make(progress):  # stands for the models loading and the index building
+        progress(3, 10)
+        gate.wait(30)
+        return create_citebot(settings.model_copy(update={"answer_threshold": 0.2}),
+                              embedder=FakeEmbedder(), detector=FakeDetector(),
+                              chat_model=None, notices=["said at start-up"])
+
+    loading = Loading(make)
+    console = Console(file=io.StringIO(), width=200)
+    read, write = os.pipe()
+    old = sys.stdin
+    sys.stdin = io.TextIOWrapper(os.fdopen(read, "rb"))
+    try:
+        repl = threading.Thread(target=run_interactive,
+                                args=(loading, console, settings, ["Palmyre"]))
+        repl.start()
+        deadline = time.monotonic() + 10
+        while "Palmyre" not in console.file.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert "Palmyre" in console.file.getvalue()  # the banner, while still loading
+        assert not loading.ready and loading.status.startswith("indexing the article: 3/10")
+        os.write(write, b"Where is the province de Homs rural operation?\n")
+        time.sleep(0.3)
+        assert "[1]" not in console.file.getvalue()  # the question waits for the bot…
+        gate.set()
+        os.close(write)
+        repl.join(30)
+    finally:
+        sys.stdin = old
+    text = console.file.getvalue()
+    assert not repl.is_alive()
+    assert "said at start-up" in text  # …and is answered once it is ready, notices first
+    assert text.index("said at start-up") < text.index("palmyre.fr:8")
+
+
+def test_repl_reports_a_failed_load_when_asked(settings: Settings) -> None:
+    import sys
+
+    from rich.console import Console
+
+    from bot.loading import Loading
+    from index.errors import CitebotError
+
+    def make(progress):
+        raise CitebotError("the embedding model is damaged")
+
+    console = Console(file=io.StringIO(), width=200)
+    old = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO(b"Qui est mort ?\n"))
+    try:
+        with pytest.raises(CitebotError, match="damaged"):
+            run_interactive(Loading(make), console, settings, ["Palmyre"])
+    finally:
+        sys.stdin = old
