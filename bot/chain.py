@@ -20,6 +20,7 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from bot.answer_type import holds_kind
 from bot.calibration import Thresholds
 from bot.citations import validate_citations
 from bot.conversation import Conversation
@@ -157,6 +158,11 @@ class CitedQA:
                 bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
                 eligible=state.get("eligible"),
             )
+            if result.citations and not holds_kind(
+                    state["question"], [c.text for c in result.citations], result.answer):
+                # Asked for a number, a date or a name, the answer gives none: on topic,
+                # and still no answer ("how many cells were dismantled?").
+                return self._refuse(state, "no_fact_of_the_kind")
             if result.citations and self.detector.detect(result.answer, lang) == lang:
                 p_yes = self._judge(state, result.answer, result.citations)
                 if p_yes is not None and self.thresholds.judge is not None \
@@ -177,7 +183,8 @@ class CitedQA:
         elif "model_error" in state:
             notices.append(message("model_failed", lang))
         # Quote only what quoting alone would: the gate before a model is lower.
-        quoted = [h for h in state["support"] if h.score >= state["quote_bar"]]
+        quoted = [h for h in state["support"] if h.score >= state["quote_bar"]
+                  and holds_kind(state["question"], [h.sentence.text])]
         if not quoted:
             return self._refuse({**state, "notices": notices}, "not_quotable")
         text, citations = extractive_answer(quoted, lang)

@@ -403,3 +403,26 @@ def test_judge_in_the_retrieved_layout_quotes_the_sentence(
     assert not a.answered
     user = model.judged[-1][-1].text
     assert "Sentence [1]: " in user and "deux soldats américains et un civil" in user
+
+
+def test_a_number_question_is_not_answered_by_a_sentence_without_one(
+    bot: Citebot, model: QueueChatModel
+) -> None:
+    question = "Combien de cellules de Daech ont été démantelées dans la province de Homs ?"
+    a = ask(bot, model, "Les autorités syriennes ont lancé une opération de sécurité contre "
+                        "des cellules de Daech dans la province de Homs [1].", question)
+    assert not a.answered and a.citations == []
+    # Quoting falls under the same rule: the model failing, nothing holds a number.
+    bot.qa.thresholds = type(bot.qa.thresholds)(
+        0.2, 0.2, claim_bar=0.2, name_bar=0.99, gate_same_language=0.2, gate_cross_language=0.2
+    )
+    a = ask(bot, model, TimeoutError("took too long"), question)
+    assert not a.answered
+
+
+def test_a_number_question_answered_by_a_sentence_with_one(
+    bot: Citebot, model: QueueChatModel
+) -> None:
+    a = ask(bot, model, "Trois militaires ont été blessés lors de l’embuscade de Palmyre [1].",
+            "Combien de militaires ont été blessés lors de l’embuscade de Palmyre ?")
+    assert a.answered and "palmyre.fr:7" in [c.id for c in a.citations]

@@ -1,0 +1,83 @@
+"""Questions asking for a number or a date are answered only by sentences holding one."""
+
+import pytest
+
+from bot.answer_type import Kind, expected_kind, holds_kind
+
+AMBUSH = ("Le Commandement central américain (CENTCOM) a indiqué samedi que deux soldats "
+          "américains et un civil avaient trouvé la mort.")
+OPERATION = ("Les autorités syriennes ont lancé une opération de sécurité ciblant des "
+             "cellules de l’ISIS/Daech dans les zones rurales de la province de Homs.")
+COALITION = "La coalition internationale anti-EI a été créée en 2014."
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("How many soldiers were wounded?", Kind.NUMBER),
+    ("Combien de civils ont été blessés ?", Kind.NUMBER),
+    ("Et combien ont été blessés ?", Kind.NUMBER),
+    ("Quel âge a Marco Rubio ?", Kind.NUMBER),
+    ("Quelle est la population de Palmyre ?", Kind.NUMBER),
+    ("How much money did the United States give Syria?", Kind.NUMBER),
+    ("When was the coalition created?", Kind.DATE),
+    ("Quand la coalition a-t-elle été fondée ?", Kind.DATE),
+    ("En quelle année la Syrie a-t-elle rejoint la coalition ?", Kind.DATE),
+    ("What day did CENTCOM report the deaths?", Kind.DATE),
+    ("Depuis quand la Syrie fait-elle partie de la coalition ?", Kind.DATE),
+    ("How long has the new government been in power?", Kind.NUMBER_OR_DATE),
+    ("Depuis combien de temps la coalition existe-t-elle ?", Kind.NUMBER_OR_DATE),
+    ("What were the names of the soldiers who died?", Kind.NAME),
+    ("Comment s’appelle le combattant qui a mené l’embuscade ?", Kind.NAME),
+    ("Quel est le nom du président syrien ?", Kind.NAME),
+    ("Who died near Palmyra?", None),
+    ("What happened when the soldiers arrived?", None),  # "when" inside: no date asked
+    ("Où l’opération a-t-elle lieu ?", None),
+    ("Qui est Marco Rubio ?", None),
+])
+def test_kinds(question: str, kind: Kind | None) -> None:
+    assert expected_kind(question) is kind
+
+
+def test_numbers_answer_how_many_but_a_topical_sentence_does_not() -> None:
+    assert holds_kind("How many soldiers died?", [AMBUSH])
+    assert not holds_kind("How many cells were dismantled in Homs province?", [OPERATION])
+    assert not holds_kind("Quel âge a Marco Rubio ?", ["Marco Rubio a réaffirmé l’appui."])
+
+
+def test_one_of_the_very_thing_asked_counts() -> None:
+    assert holds_kind("How many civilians died?", ["Un civil a été tué."])
+    assert not holds_kind("How many cells were dismantled?", ["Une opération a été lancée."])
+
+
+def test_the_questions_own_numbers_are_no_answer() -> None:
+    assert not holds_kind("How many soldiers died in 2014?", [COALITION])
+    assert holds_kind("Combien de pays ont rejoint la coalition en 2014 ?",
+                      [COALITION.replace("créée", "créée par 80 pays")])
+
+
+def test_dates_are_days_months_years_or_relative() -> None:
+    assert holds_kind("Quand la coalition a-t-elle été fondée ?", [COALITION])
+    assert holds_kind("When was the ambush reported?", [AMBUSH])  # samedi
+    assert holds_kind("Quand le ministre a-t-il parlé ?", ["Le ministre a parlé hier."])
+    assert not holds_kind("When did the operation start?", [OPERATION])
+    assert holds_kind("How long has the coalition existed?", [COALITION])
+
+
+def test_questions_of_no_known_kind_are_never_refused_here() -> None:
+    assert holds_kind("Who died near Palmyra?", [OPERATION])
+
+
+PRESIDENT = ("Il a transmis les condoléances du président syrien Ahmed al-Charaa à son "
+             "homologue américain, Donald Trump.")
+
+
+def test_a_name_question_needs_a_name_from_the_sentences_in_the_answer() -> None:
+    question = "What is the name of the Syrian president?"
+    assert holds_kind(question, [PRESIDENT], "The Syrian president is Ahmed al-Charaa [1].")
+    assert not holds_kind(question, [PRESIDENT], "The president of Syria sent condolences [1].")
+    # A nationality the article writes in lower case is no name.
+    assert not holds_kind("What were the names of the soldiers who died?", [AMBUSH],
+                          "Two American soldiers and a civilian died [1].")
+    # Quoting has no answer of its own: the sentence must name someone the question does not.
+    assert holds_kind(question, [PRESIDENT])
+    assert not holds_kind("Comment s’appelle le président Ahmed al-Charaa ?",
+                          ["Le président Ahmed al-Charaa a parlé."])
