@@ -67,6 +67,14 @@ _RELATIVE_DATES = re.compile(
     r"\b(?:hier|avant-hier|aujourd'hui|demain|yesterday|today|tomorrow|ce matin|ce soir"
     r"|this (?:morning|evening|week)|cette semaine|last (?:week|month|year|night)"
     r"|(?:la semaine|le mois|l'an|l'annee) (?:derniere|dernier|passee|passe))\b")
+# Quantities without digits that ``numbers_in`` does not read: round figures, vague
+# counts ("plusieurs", "several" answer "how many" as well as the article can).
+_QUANTITIES = re.compile(
+    r"\b(?:dizaines?|douzaines?|vingtaines?|centaines?|milliers?|millions?|milliards?"
+    r"|dozens?|hundreds|thousands|billions?|plusieurs|several|nombreu(?:x|ses)|numerous"
+    r"|treize|quatorze|quinze|seize|soixante|quatre-vingts?|neuf|nine|thirteen|fourteen"
+    r"|fifteen|sixteen|seventeen|eighteen|nineteen|sixty|seventy|eighty|ninety"
+    r"|moitie|half|tiers|third|quart|quarter|double|triple)\b")
 _ONE_OF = re.compile(r"\b(?:un|une|one|a single|a|an)\s+([^\W\d_]{4,})")
 
 
@@ -99,6 +107,8 @@ def holds_kind(question: str, sentences: Sequence[str], answer: str | None = Non
     new_numbers = bool(numbers_in(text) - numbers_in(question))
     new_dates = bool(dates_in(text) - dates_in(question)) or bool(
         _RELATIVE_DATES.search(fold(text).replace("’", "'")))
+    new_numbers = new_numbers or bool(
+        set(_QUANTITIES.findall(fold(text))) - set(_QUANTITIES.findall(fold(question))))
     if kind is Kind.NUMBER:
         return new_numbers or _counted_once(question, text)
     # A date is a day or month name, or a number (a year, "le 12 novembre").

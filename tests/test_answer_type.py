@@ -81,3 +81,10 @@ def test_a_name_question_needs_a_name_from_the_sentences_in_the_answer() -> None
     assert holds_kind(question, [PRESIDENT])
     assert not holds_kind("Comment s’appelle le président Ahmed al-Charaa ?",
                           ["Le président Ahmed al-Charaa a parlé."])
+
+
+def test_round_and_vague_quantities_answer_how_many() -> None:
+    assert holds_kind("Combien de manifestants ?", ["Des milliers de manifestants ont défilé."])
+    assert holds_kind("How many cells were dismantled?",
+                      ["Plusieurs cellules ont été démantelées."])
+    assert not holds_kind("Combien de milliers de manifestants ?", ["Des milliers ont défilé."])
