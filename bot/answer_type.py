@@ -27,29 +27,34 @@ class Kind(Enum):
 
 
 _OPENING = r"(?:^|[\s,;:(«\"'’])"
+# A question that opens with "when"/"quand" asks for a date, whatever follows ("Quand la
+# population a-t-elle été évacuée ?"), unless it is a clause ("when asked about…").
+_LEADING_WHEN = re.compile(
+    r"^\W*(?:and |so |but |et |mais )?(?:when|quand)\b(?! (?:asked|questioned|on lui))")
 # Matched on the question folded to lower case without accents. Order matters:
 # durations before plain numbers ("how long" is not "how many").
 _KINDS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.NUMBER_OR_DATE, re.compile(
-        _OPENING + r"(how long|for how long|combien de temps|depuis combien|pendant combien"
-        r"|quelle duree|what (?:is|was) the duration)\b")),
+        _OPENING + r"(how long|combien de temps|depuis combien|pendant combien"
+        r"|quelle (?:est|etait) la duree|what (?:is|was) the duration)\b")),
     (Kind.NUMBER, re.compile(
-        _OPENING + r"(how (?:many|much|old|far)|combien|quel age|quelle somme"
-        r"|quel (?:montant|nombre|pourcentage|chiffre|bilan)"
+        _OPENING + r"(how many|how old|combien|quel age"
+        # "how much money", "how much did it cost", not "how much influence"
+        r"|how much (?:money|did|does|do|is|was|were|are|will|would|has|had|have|cost)"
+        r"|quelle somme|quel (?:montant|nombre|pourcentage|chiffre|bilan)"
         r"|what (?:number|amount|percentage|sum|toll)"
-        r"|(?:le|la|les) (?:nombre|montant|population|age) (?:de|d'|du|des)"
-        r"|the (?:number|amount|population|age|death toll) of)\b")),
+        r"|(?:quel|quelle) (?:est|etait) (?:le |la |l')"
+        r"(?:nombre|montant|population|age|bilan|chiffre|total)"
+        r"|what (?:is|was) (?:the )?(?:number|amount|population|age|death toll|toll|total))"
+        r"\b")),
     (Kind.NAME, re.compile(
-        _OPENING + r"(what (?:is|was|are|were) (?:the|his|her|their) names?"
-        r"|(?:name|names) of the|who (?:is|was) named|comment s'appell?\w*"
-        r"|quel(?:le)?s? (?:est|sont|etait|etaient) (?:le|les) noms?"
-        r"|quels? noms?)\b")),
+        _OPENING + r"(what (?:is|was|are|were) (?:the|his|her|their|its) names?"
+        r"|comment s'appell?\w*|comment se nomm\w*"
+        r"|quel(?:le)?s? (?:est|sont|etait|etaient) (?:le|les) noms?)\b")),
     (Kind.DATE, re.compile(
-        # "when"/"quand" only open a question: "what happened when…" asks for no date.
-        r"(^\W*(?:and |so |but |et |mais )?(?:when|quand)\b|"
-        + _OPENING + r"(?:what (?:year|day|date|month|time)|in which (?:year|month)"
-        r"|on which (?:day|date)|since when|depuis quand|quelle (?:annee|date)"
-        r"|quel (?:jour|mois)|en quelle annee|a quelle date)\b)")),
+        _OPENING + r"(what (?:year|day|date|month)|which (?:year|day|date|month)"
+        r"|in which (?:year|month)|on which (?:day|date)|since when|depuis quand"
+        r"|quelle (?:annee|date)|quel (?:jour|mois)|en quelle annee|a quelle date)\b")),
 ]
 
 
@@ -57,6 +62,8 @@ def expected_kind(question: str) -> Kind | None:
     """The kind of fact ``question`` asks for, if it says."""
     folded = fold(question).replace("’", "'")
     for kind, pattern in _KINDS:
+        if kind is Kind.DATE and _LEADING_WHEN.search(folded):
+            return Kind.DATE
         if pattern.search(folded):
             return kind
     return None
@@ -65,24 +72,33 @@ def expected_kind(question: str) -> Kind | None:
 # Dates without a number or a day's or month's name.
 _RELATIVE_DATES = re.compile(
     r"\b(?:hier|avant-hier|aujourd'hui|demain|yesterday|today|tomorrow|ce matin|ce soir"
-    r"|this (?:morning|evening|week)|cette semaine|last (?:week|month|year|night)"
-    r"|(?:la semaine|le mois|l'an|l'annee) (?:derniere|dernier|passee|passe))\b")
-# Quantities without digits that ``numbers_in`` does not read: round figures, vague
-# counts ("plusieurs", "several" answer "how many" as well as the article can).
+    r"|la veille|le lendemain|ce week-end|cette (?:semaine|annee)|l'an (?:dernier|passe)"
+    r"|this (?:morning|evening|week|month|year|weekend)|earlier this (?:week|month|year)"
+    r"|last (?:week|weekend|month|year|night)"
+    r"|(?:la semaine|le mois|l'annee) (?:derniere|dernier|passee|passe))\b")
+# Counts without digits that ``numbers_in`` does not read: round figures, compounds,
+# vague or zero counts ("plusieurs", "aucune victime" answer "how many" as the article can).
 _QUANTITIES = re.compile(
     r"\b(?:dizaines?|douzaines?|vingtaines?|centaines?|milliers?|millions?|milliards?"
-    r"|dozens?|hundreds|thousands|billions?|plusieurs|several|nombreu(?:x|ses)|numerous"
-    r"|treize|quatorze|quinze|seize|soixante|quatre-vingts?|neuf|nine|thirteen|fourteen"
+    r"|dozens?|hundreds|thousands|billions?|plusieurs|quelques|several|a few|many"
+    r"|nombreu(?:x|ses)|numerous|aucun|aucune|personne n|nobody|no one|none"
+    r"|treize|quatorze|quinze|seize|soixante|quatre-vingts?|thirteen|fourteen"
     r"|fifteen|sixteen|seventeen|eighteen|nineteen|sixty|seventy|eighty|ninety"
-    r"|moitie|half|tiers|third|quart|quarter|double|triple)\b")
-_ONE_OF = re.compile(r"\b(?:un|une|one|a single|a|an)\s+([^\W\d_]{4,})")
+    r"|(?:dix|vingt|trente|quarante|cinquante|soixante|twenty|thirty|forty|fifty|sixty"
+    r"|seventy|eighty|ninety)-\w+|moitie|half|un seul|une seule|a single|only one|one)\b")
+# "un civil" answers "combien de civils ?" where a bare article before any noun would not.
+_ONE_OF = re.compile(r"\b(?:un|une|a|an)\s+([^\W\d_]{4,})")
+_YEAR = re.compile(r"^(?:1[0-9]|20)\d\d$")
 
 
 def _counted_once(question: str, text: str) -> bool:
-    """"Un civil" answers "combien de civils ?": one of the very thing asked about
-    (same 5-letter stem), where a bare "un"/"a" would be any article."""
+    """One of the very thing asked about (same 5-letter stem)."""
     asked = {w[:5] for w in re.findall(r"[^\W\d_]{4,}", fold(question))}
     return any(m.group(1)[:5] in asked for m in _ONE_OF.finditer(fold(text)))
+
+
+def _quantities(text: str) -> set[str]:
+    return set(_QUANTITIES.findall(fold(text).replace("’", "'")))
 
 
 def _written_as_name(word: str, text: str) -> bool:
@@ -104,11 +120,13 @@ def holds_kind(question: str, sentences: Sequence[str], answer: str | None = Non
         said = answer if answer is not None else text
         return any(_written_as_name(n, text) and not name_known(n, question)
                    for n in names_in(said, text))
-    new_numbers = bool(numbers_in(text) - numbers_in(question))
+    # A year the question names ("how many died in 2014?") is no answer; a count it
+    # names may be ("how many soldiers died in the two attacks?" "Two soldiers…").
+    asked_years = {n for n in numbers_in(question) if _YEAR.match(f"{n:.0f}")}
+    new_numbers = bool(numbers_in(text) - asked_years) or bool(
+        _quantities(text) - _quantities(question))
     new_dates = bool(dates_in(text) - dates_in(question)) or bool(
         _RELATIVE_DATES.search(fold(text).replace("’", "'")))
-    new_numbers = new_numbers or bool(
-        set(_QUANTITIES.findall(fold(text))) - set(_QUANTITIES.findall(fold(question))))
     if kind is Kind.NUMBER:
         return new_numbers or _counted_once(question, text)
     # A date is a day or month name, or a number (a year, "le 12 novembre").

@@ -158,12 +158,13 @@ class CitedQA:
                 bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
                 eligible=state.get("eligible"),
             )
-            if result.citations and not holds_kind(
-                    state["question"], [c.text for c in result.citations], result.answer):
-                # Asked for a number, a date or a name, the answer gives none: on topic,
-                # and still no answer ("how many cells were dismantled?").
-                return self._refuse(state, "no_fact_of_the_kind")
-            if result.citations and self.detector.detect(result.answer, lang) == lang:
+            # Asked for a number, a date or a name, an answer giving none is on topic and
+            # still no answer ("how many cells were dismantled?"); quoting may yet find a
+            # sentence that holds one.
+            of_kind = holds_kind(state["question"], [c.text for c in result.citations],
+                                 result.answer)
+            if result.citations and of_kind and self.detector.detect(result.answer,
+                                                                      lang) == lang:
                 p_yes = self._judge(state, result.answer, result.citations)
                 if p_yes is not None and self.thresholds.judge is not None \
                         and p_yes < self.thresholds.judge:
@@ -174,12 +175,13 @@ class CitedQA:
                         "citations": result.citations,
                         "verdict": f"verified (dropped {result.dropped}, "
                         f"repaired {result.repaired})"}
-            bar = self.thresholds.name_bar if result.invented else state["quote_bar"]
-            if state["support"][0].score < bar:
-                # The model could only say things the sentences do not; when it made up
-                # numbers or names, most likely they do not hold the answer either.
-                return self._refuse(state, "model_unsupported")
-            notices.append(message("model_unverified", lang))
+            if not result.citations or of_kind:
+                bar = self.thresholds.name_bar if result.invented else state["quote_bar"]
+                if state["support"][0].score < bar:
+                    # The model could only say things the sentences do not; when it made
+                    # up numbers or names, most likely they do not hold the answer either.
+                    return self._refuse(state, "model_unsupported")
+                notices.append(message("model_unverified", lang))
         elif "model_error" in state:
             notices.append(message("model_failed", lang))
         # Quote only what quoting alone would: the gate before a model is lower.

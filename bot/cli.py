@@ -39,6 +39,17 @@ ArticleOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
 
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is when a record is written: while the chat prompt is up,
+    a proxy that prints above it rather than through it (``bot.repl``)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def _settings(articles: list[Path] | None = None) -> Settings:
     from pydantic import ValidationError
 
@@ -50,7 +61,7 @@ def _settings(articles: list[Path] | None = None) -> Settings:
         raise CitebotError(f"Invalid settings:\n{e}") from e
     if articles:
         settings = settings.model_copy(update={"articles": articles})
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+    logging.basicConfig(level=settings.log_level.upper(), stream=_CurrentStderr(),
                         format="%(levelname)s %(name)s: %(message)s")
     return settings
 

@@ -33,6 +33,8 @@ from index.models import QWEN_CODER_1_5B, check_model
 log = logging.getLogger(__name__)
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+# sys.stderr is process-wide: two models loading at once must not nest their sinks.
+_LOUD_LOAD = threading.Lock()
 
 
 class LocalChatModel(BaseChatModel):
@@ -81,13 +83,19 @@ class LocalChatModel(BaseChatModel):
                 # loads, swallowing whatever other threads print meanwhile (the chat
                 # prompt, an answer). Its verbose mode writes only to Python's
                 # sys.stderr, which a sink can take for that second instead.
-                with open(os.devnull, "w") as sink, contextlib.redirect_stderr(sink):
-                    self._llama = Llama(
-                        model_path=self.model_path, n_ctx=self.n_ctx, n_threads=threads,
-                        n_threads_batch=threads, n_batch=self.n_batch, verbose=True,
-                    )
+                with _LOUD_LOAD, open(os.devnull, "w") as sink, \
+                        contextlib.redirect_stderr(sink):
+                    try:
+                        self._llama = Llama(
+                            model_path=self.model_path, n_ctx=self.n_ctx,
+                            n_threads=threads, n_threads_batch=threads,
+                            n_batch=self.n_batch, verbose=True,
+                        )
+                    finally:
+                        # verbose=True turned llama.cpp's own log on for the process:
+                        # back to errors only, as the quiet mode would have left it.
+                        logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
                 self._llama.verbose = False
-                logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
                 self._sentinel_ids = self._openings(self.sentinel) if self.sentinel else []
                 self._banned_ids = sorted({i for t in self.banned_openings
                                            for i in self._openings(t)})

@@ -1,8 +1,10 @@
 """A ``Citebot`` made in the background, so the chat prompt shows while models load.
 
 The embedding model, the index (built if need be) and the answer model take seconds;
-the reader can be typing the first question meanwhile. Nothing loaded here writes to
-the terminal behind the prompt's back (see ``LocalChatModel.load``).
+the reader can be typing the first question meanwhile. Loading here must not write to
+the terminal behind the prompt's back: llama.cpp is loaded without redirecting file
+descriptors (``LocalChatModel.load``) and log records go through the prompt's
+``patch_stdout`` (``bot.repl``).
 """
 
 from __future__ import annotations
@@ -20,19 +22,19 @@ Make = Callable[[BuildProgress], Citebot]
 class Loading:
     """A ``Citebot`` on its way once started; ``status`` says what it is doing."""
 
-    _started = False
-
-    def __init__(self, make: Make) -> None:
+    def __init__(self, make: Make | None) -> None:
         self.status = "loading models…"
         self._future: Future[Citebot] = Future()
-        self._thread = threading.Thread(target=self._run, args=(make,),
-                                        name="citebot-loading", daemon=True)
+        self._make = make
+        self._lock = threading.Lock()
 
     def start(self) -> Loading:
         """Start loading (once; later calls do nothing)."""
-        if not self._started:
-            self._started = True
-            self._thread.start()
+        with self._lock:
+            make, self._make = self._make, None
+        if make is not None:
+            threading.Thread(target=self._run, args=(make,), name="citebot-loading",
+                             daemon=True).start()
         return self
 
     def _run(self, make: Make) -> None:
@@ -42,6 +44,7 @@ class Loading:
         try:
             bot = make(progress)
         except BaseException as e:  # noqa: BLE001 - handed to whoever waits
+            self.status = f"failed: {e}"
             self._future.set_exception(e)
         else:
             self.status = "ready"
@@ -50,10 +53,8 @@ class Loading:
     @classmethod
     def done(cls, bot: Citebot) -> Loading:
         """An already made bot, behind the same interface."""
-        loading = cls.__new__(cls)
+        loading = cls(None)
         loading.status = "ready"
-        loading._started = True
-        loading._future = Future()
         loading._future.set_result(bot)
         return loading
 

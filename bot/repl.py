@@ -16,6 +16,8 @@ from bot.render import render_reply
 from bot.session import ChatSession, Reply
 from bot.settings import Settings
 
+QUIT = ("/quit", "/exit", "/q")
+
 
 def _decoded_lines(stream: IO[bytes]) -> Iterable[str]:
     # Bytes in, so that invalid UTF-8 becomes U+FFFD instead of killing the session.
@@ -53,12 +55,17 @@ def _prompt_lines(settings: Settings, loading: Loading) -> Iterable[str]:
 
 
 def _prompted(prompt: Any, loading: Loading) -> Iterable[str]:
+    from prompt_toolkit.patch_stdout import patch_stdout
+
     while True:
         # What is still loading shows under the prompt; the reader can type meanwhile.
         toolbar = None if loading.ready else (lambda: loading.status)
         try:
-            yield prompt.prompt("? ", bottom_toolbar=toolbar,
-                                refresh_interval=0.5 if toolbar else 0)
+            # What the loading thread logs meanwhile is printed above the prompt.
+            with patch_stdout(raw=True):
+                line = prompt.prompt("? ", bottom_toolbar=toolbar,
+                                     refresh_interval=0.5 if toolbar else 0)
+            yield line
         except KeyboardInterrupt:
             continue  # Ctrl-C drops the current line, as in a shell
         except EOFError:
@@ -109,6 +116,8 @@ def run_interactive(bot: Citebot | Loading, console: Any, settings: Settings,
         lines = _decoded_lines(sys.stdin.buffer)
     for line in lines:
         if session is None:
+            if not loading.ready and line.strip().lower() in QUIT:
+                break  # no need to wait for the models to leave
             session = _session(loading, console)
         reply = _answer_streaming(session, line, console)
         if reply.quit:

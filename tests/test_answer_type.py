@@ -28,8 +28,18 @@ COALITION = "La coalition internationale anti-EI a été créée en 2014."
     ("What were the names of the soldiers who died?", Kind.NAME),
     ("Comment s’appelle le combattant qui a mené l’embuscade ?", Kind.NAME),
     ("Quel est le nom du président syrien ?", Kind.NAME),
+    ("Quand la population de Raqqa a-t-elle été évacuée ?", Kind.DATE),
+    ("Which year did Syria join?", Kind.DATE),
+    ("What is the death toll?", Kind.NUMBER),
+    ("Quel est le bilan de l’attaque ?", Kind.NUMBER),
     ("Who died near Palmyra?", None),
     ("What happened when the soldiers arrived?", None),  # "when" inside: no date asked
+    ("When asked about the attack, what did Rubio say?", None),
+    ("Comment la population de Homs a-t-elle réagi ?", None),
+    ("How did the population of Homs react?", None),
+    ("Have the names of the victims been released?", None),
+    ("How much influence does Russia keep in Syria?", None),
+    ("How far did the rebels advance?", None),
     ("Où l’opération a-t-elle lieu ?", None),
     ("Qui est Marco Rubio ?", None),
 ])
@@ -88,3 +98,16 @@ def test_round_and_vague_quantities_answer_how_many() -> None:
     assert holds_kind("How many cells were dismantled?",
                       ["Plusieurs cellules ont été démantelées."])
     assert not holds_kind("Combien de milliers de manifestants ?", ["Des milliers ont défilé."])
+
+
+@pytest.mark.parametrize(("question", "sentence"), [
+    ("How many soldiers died?", "Vingt-deux soldats sont morts."),
+    ("Combien de victimes ?", "L’attaque n’a fait aucune victime."),
+    ("How many people died?", "Only one person died."),
+    ("Combien de civils sont morts ?", "Un seul civil est mort."),
+    ("How many soldiers died in the two attacks?", "Two soldiers died."),
+    ("When was the statement issued?", "The statement was issued earlier this month."),
+    ("Quand le ministre est-il arrivé ?", "Le ministre est arrivé ce week-end."),
+])
+def test_answers_written_without_digits(question: str, sentence: str) -> None:
+    assert holds_kind(question, [sentence])

@@ -159,22 +159,27 @@ def test_repl_prompt_comes_before_the_bot_is_ready(settings: Settings) -> None:
     read, write = os.pipe()
     old = sys.stdin
     sys.stdin = io.TextIOWrapper(os.fdopen(read, "rb"))
-    try:
-        repl = threading.Thread(target=run_interactive,
-                                args=(loading, console, settings, ["Palmyre"]))
-        repl.start()
-        deadline = time.monotonic() + 10
-        while "Palmyre" not in console.file.getvalue() and time.monotonic() < deadline:
+    repl = threading.Thread(target=run_interactive,
+                            args=(loading, console, settings, ["Palmyre"]), daemon=True)
+
+    def until(done, timeout: float = 10) -> bool:
+        deadline = time.monotonic() + timeout
+        while not done() and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert "Palmyre" in console.file.getvalue()  # the banner, while still loading
-        assert not loading.ready and loading.status.startswith("indexing the article: 3/10")
+        return done()
+
+    try:
+        repl.start()
+        assert until(lambda: "Palmyre" in console.file.getvalue())  # the banner…
+        assert until(lambda: loading.status.startswith("indexing the article: 3/10"))
+        assert not loading.ready  # …while the bot is still being made
         os.write(write, b"Where is the province de Homs rural operation?\n")
         time.sleep(0.3)
         assert "[1]" not in console.file.getvalue()  # the question waits for the bot…
+    finally:
         gate.set()
         os.close(write)
         repl.join(30)
-    finally:
         sys.stdin = old
     text = console.file.getvalue()
     assert not repl.is_alive()
@@ -201,3 +206,27 @@ def test_repl_reports_a_failed_load_when_asked(settings: Settings) -> None:
             run_interactive(Loading(make), console, settings, ["Palmyre"])
     finally:
         sys.stdin = old
+
+
+def test_repl_quits_without_waiting_for_the_models(settings: Settings) -> None:
+    import sys
+    import threading
+
+    from rich.console import Console
+
+    from bot.loading import Loading
+
+    never = threading.Event()
+
+    def make(progress):
+        never.wait(30)
+        raise AssertionError("not needed")
+
+    console = Console(file=io.StringIO(), width=200)
+    old = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO(b"/quit\n"))
+    try:
+        run_interactive(Loading(make), console, settings, ["Palmyre"])
+    finally:
+        sys.stdin = old
+        never.set()

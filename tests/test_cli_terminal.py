@@ -25,7 +25,8 @@ ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
 class Terminal:
     def __init__(self, data: Path) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CITEBOT_")}
-        env.update({"CITEBOT_LLM": "none", "CITEBOT_DATA_DIR": str(data),
+        # The local LLM: its loading must not blank the terminal the prompt draws on.
+        env.update({"CITEBOT_LLM": "local", "CITEBOT_DATA_DIR": str(data),
                     "CITEBOT_MODELS_DIR": str(MODELS), "TERM": "xterm",
                     "COLUMNS": "200", "LINES": "50"})
         self.master, slave = pty.openpty()
@@ -71,6 +72,7 @@ def test_prompt_shows_while_loading_then_answers(tmp_path: Path) -> None:
         term.type("Qui est mort près de Palmyre ?")
         seen = term.expect(r"palmyre\.fr:7")
         assert "[1]" in seen
+        assert "Qui est mort près de Palmyre" in seen  # the typed line was echoed
         term.type("/quit")
         assert term.proc.wait(30) == 0
     finally:

@@ -1,5 +1,6 @@
 """The local model's prompt prefix saved on disk and restored at the next start-up."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -60,9 +61,31 @@ def test_a_damaged_or_foreign_state_is_evaluated_afresh(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("*.state"))) == 2
 
 
-def test_without_a_state_dir_every_start_evaluates() -> None:
-    model = LocalChatModel(model_path=str(GGUF), n_ctx=1024, max_tokens=8)
-    if not GGUF.is_file():
-        pytest.fail(f"The local LLM is not provisioned in {MODELS}.")
-    assert model.warm_up(SYSTEM) is False
-    assert model.warm_up(SYSTEM) is False
+def test_a_state_llama_cpp_cannot_read_is_evaluated_afresh(tmp_path: Path) -> None:
+    import json
+
+    from bot.prefix_state import _sha256
+
+    _model(tmp_path).warm_up(SYSTEM)
+    state, record = _only(tmp_path, ".state"), _only(tmp_path, ".json")
+    state.write_bytes(b"not a llama.cpp state")
+    meta = json.loads(record.read_text())
+    record.write_text(json.dumps({**meta, "sha256": _sha256(state)}))  # digest agrees
+
+    model = _model(tmp_path)
+    assert model.warm_up(SYSTEM) is False  # llama.cpp refused it: evaluated afresh
+    assert model.load().n_tokens > 0 and _answer(model)
+
+
+def test_only_the_most_recent_states_are_kept(tmp_path: Path) -> None:
+    from bot.prefix_state import KEEP
+
+    stale = tmp_path / ".stale.state.x.partial"  # a save interrupted long ago
+    stale.write_bytes(b"")
+    os.utime(stale, (0, 0))
+    model = _model(tmp_path)
+    for i in range(KEEP + 2):
+        assert model.warm_up(SYSTEM.replace("3 millions", f"{i + 10} millions")) is False
+    assert len(list(tmp_path.glob("*.state"))) == KEEP
+    assert len(list(tmp_path.glob("*.json"))) == KEEP
+    assert not list(tmp_path.glob(".*.partial"))
