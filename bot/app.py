@@ -191,12 +191,12 @@ def create_citebot(
     """``notices``: what earlier start-up steps (``open_chat_model``) had to say."""
     embedder = embedder or make_embedder(settings)
     index = load_index(settings, embedder, progress)
+    # An index of many articles needs higher bars than one article (bot/calibration.py).
+    thresholds = load_thresholds(embedder.model_id, variant_of(embedder)).for_corpus(
+        len(index.manifest.sources))
     if settings.answer_threshold is not None:
-        thresholds = replace(load_thresholds(embedder.model_id, variant_of(embedder)),
-                             same_language=settings.answer_threshold,
+        thresholds = replace(thresholds, same_language=settings.answer_threshold,
                              cross_language=settings.answer_threshold)
-    else:
-        thresholds = load_thresholds(embedder.model_id, variant_of(embedder))
     if detector is None:
         detector = LanguageDetector()
         # Its models take a second or two to load: do it while the user types.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,18 @@ class DeclineModel:
 
 
 @dataclass(frozen=True)
+class CorpusThresholds:
+    """The bars for an index of at least ``min_articles`` articles (``bench/
+    calibrate_corpus.py``): there an unanswerable question still finds the closest of
+    thousands of sentences from other articles, which scores higher than the best
+    sentence of one unrelated article."""
+
+    same_language: float
+    cross_language: float
+    min_articles: int
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """Similarity bars, all measured by ``bench/calibrate.py``.
 
@@ -67,6 +79,21 @@ class Thresholds:
     # The support judge's P(yes) a verified model answer needs (bench/calibrate.py
     # --judge); None: no judge.
     judge: float | None = None
+    corpus: CorpusThresholds | None = None
+
+    def for_corpus(self, articles: int) -> Thresholds:
+        """These thresholds for an index of ``articles`` articles: the answer bars of a
+        large index, the gates raised as much (the claim and name bars compare a claim
+        with its sentence, whatever the index)."""
+        c = self.corpus
+        if c is None or articles < c.min_articles:
+            return self
+        same = max(self.same_language, c.same_language)
+        cross = max(self.cross_language, c.cross_language)
+        return replace(
+            self, same_language=same, cross_language=cross,
+            gate_same_language=self.gate_same_language + same - self.same_language,
+            gate_cross_language=self.gate_cross_language + cross - self.cross_language)
 
     def for_pair(self, question_lang: str, article_lang: str, gate: bool = False) -> float:
         same = question_lang == article_lang
@@ -81,6 +108,14 @@ def _decline(entry: dict[str, object] | None) -> DeclineModel | None:
     w = [float(x) for x in entry["weights"]]  # type: ignore[attr-defined]
     return DeclineModel((w[0], w[1], w[2]), float(entry["bias"]),  # type: ignore[arg-type]
                         float(entry["threshold"]))  # type: ignore[arg-type]
+
+
+def _corpus(entry: dict[str, object] | None) -> CorpusThresholds | None:
+    if not entry:
+        return None
+    return CorpusThresholds(float(entry["same_language"]),  # type: ignore[arg-type]
+                            float(entry["cross_language"]),  # type: ignore[arg-type]
+                            int(entry["min_articles"]))  # type: ignore[call-overload]
 
 
 # Only for models nobody calibrated: low enough to answer, a warning says to calibrate.
@@ -111,6 +146,7 @@ def load_thresholds(model_id: str, variant: str = "", *,
             gate_cross_language=float(entry["gate_cross_language"]),
             decline=_decline(entry.get("decline")),
             judge=float(entry["judge"]["threshold"]) if entry.get("judge") else None,
+            corpus=_corpus(entry.get("corpus")),
         )
     except (OSError, KeyError, ValueError, TypeError):
         log.warning(

@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from bot.calibration import UNCALIBRATED, calibration_key, load_thresholds
 
 ENTRY = {"same_language": 0.4, "cross_language": 0.45, "claim_bar": 0.4, "name_bar": 0.55,
@@ -17,3 +19,45 @@ def test_a_variant_has_its_own_thresholds_or_the_models(tmp_path: Path) -> None:
     assert load_thresholds("m", "torch-bf16", path=path).same_language == 0.4  # the model's
     assert load_thresholds("m", "", path=path).same_language == 0.4
     assert load_thresholds("other", "onnx-int8", path=path) == UNCALIBRATED
+
+
+def test_many_articles_raise_the_answer_bars_and_the_gates(tmp_path: Path) -> None:
+    path = tmp_path / "calibration.json"
+    corpus = {"same_language": 0.46, "cross_language": 0.44, "min_articles": 20}
+    path.write_text(json.dumps({"models": {"m": {**ENTRY, "corpus": corpus}}}))
+    one = load_thresholds("m", path=path)
+    assert one.for_corpus(1) == one and one.for_corpus(19) == one
+    many = one.for_corpus(20)
+    assert many.same_language == 0.46 and abs(many.gate_same_language - 0.39) < 1e-9
+    # Never below the single-article bar, and the claim and name bars stay.
+    assert many.cross_language == 0.45 and many.gate_cross_language == 0.34
+    assert (many.claim_bar, many.name_bar) == (one.claim_bar, one.name_bar)
+
+
+def test_the_product_uses_the_corpus_bars_for_a_large_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.app
+    from bot.app import create_citebot
+    from bot.settings import Settings
+    from tests.fakes import FakeDetector, FakeEmbedder
+
+    path = tmp_path / "calibration.json"
+    corpus = {"same_language": 0.46, "cross_language": 0.44, "min_articles": 20}
+    path.write_text(json.dumps({"models": {FakeEmbedder().model_id: {**ENTRY,
+                                                                     "corpus": corpus}}}))
+    monkeypatch.setattr(bot.app, "load_thresholds",
+                        lambda model, variant="": load_thresholds(model, variant, path=path))
+
+    def bar(articles: int) -> float:
+        folder = tmp_path / f"articles-{articles}"
+        folder.mkdir()
+        for i in range(articles):
+            (folder / f"a{i}.fr.txt").write_text(f"Le village numéro {i} compte une école.\n")
+        settings = Settings(data_dir=tmp_path / f"data-{articles}", articles=[folder])
+        made = create_citebot(settings, embedder=FakeEmbedder(), detector=FakeDetector(),
+                              chat_model=None)
+        return made.qa.thresholds.same_language
+
+    assert bar(1) == 0.4
+    assert bar(25) == 0.46

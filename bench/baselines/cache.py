@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder import Embedder, Progress
+from index.embedder import Embedder, Progress, variant_of
 
 
 def backend_of(embedder: object) -> str:
@@ -35,7 +35,9 @@ class CachedEmbedder:
     def __init__(self, inner: Embedder, folder: Path, backend: str | None = None) -> None:
         self.inner = inner
         self.backend = backend or backend_of(inner)
-        slug = re.sub(r"[^\w.-]+", "_", f"{inner.model_id}@{self.backend}")
+        # The variant (backend and precision) when the embedder tells it: int8 and fp32
+        # vectors of one backend differ and must not be served for each other.
+        slug = re.sub(r"[^\w.-]+", "_", f"{inner.model_id}@{variant_of(inner) or self.backend}")
         self.folder = folder / slug
         self.folder.mkdir(parents=True, exist_ok=True)
         self._rows: dict[str, np.ndarray] = {}
@@ -60,6 +62,12 @@ class CachedEmbedder:
     @property
     def model_id(self) -> str:
         return self.inner.model_id
+
+    @property
+    def variant(self) -> str:
+        # The product reads it (thresholds are calibrated per variant; the index
+        # manifest records it).
+        return variant_of(self.inner)
 
     @property
     def query_prompt(self) -> str:
