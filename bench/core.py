@@ -45,33 +45,18 @@ TARGETS = {"warm_p50_ms": 150, "cold_start_s": 10, "peak_rss_mb": 2048,
 def time_to_prompt(settings: Settings, llm: str, runs: int) -> list[float]:
     """Seconds from process start until ``citebot chat``, in a terminal, draws its prompt
     (prompt_toolkit switching on bracketed paste); the models are still loading then."""
-    import fcntl
-    import pty
-    import select
-    import struct
-    import termios
+    from bench.terminal import Terminal
 
-    env = {**os.environ, "CITEBOT_DATA_DIR": str(settings.data_dir), "TERM": "xterm",
+    env = {**os.environ, "CITEBOT_DATA_DIR": str(settings.data_dir),
            "CITEBOT_MODELS_DIR": str(settings.models_root), "CITEBOT_LLM": llm}
     times = []
     for _ in range(runs):
-        master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
-        started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "chat"], env=env, stdin=slave,
-                                stdout=slave, stderr=slave, start_new_session=True)
-        os.close(slave)
-        seen = b""
-        while b"\x1b[?2004h" not in seen and time.perf_counter() - started < 120:
-            if select.select([master], [], [], 0.5)[0]:
-                seen += os.read(master, 65536)
-                if b"\x1b[6n" in seen:  # answer prompt_toolkit's cursor query
-                    os.write(master, b"\x1b[1;1R")
-                    seen = seen.replace(b"\x1b[6n", b"")
-        times.append(time.perf_counter() - started)
-        proc.kill()
-        proc.wait()
-        os.close(master)
+        term = Terminal(["-m", "bot", "chat"], env)
+        try:
+            term.expect(b"\x1b[?2004h")
+            times.append(time.perf_counter() - term.started)
+        finally:
+            term.close()
     return times
 
 
