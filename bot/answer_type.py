@@ -24,6 +24,7 @@ class Kind(Enum):
     DATE = "date"
     NUMBER_OR_DATE = "number or date"  # durations: "how long", "depuis combien de temps"
     NAME = "name"  # "what is the name of…", "comment s'appelle…"
+    PLACE = "place"  # "where…", "où…", "dans quelle ville…"
 
 
 _OPENING = r"(?:^|[\s,;:(«\"'’])"
@@ -58,6 +59,16 @@ _KINDS: list[tuple[Kind, re.Pattern[str]]] = [
 ]
 
 
+_PLACE_QUESTION = re.compile(
+    r"^\W*(?:and |so |but |et |mais )?(?:where|ou|d'ou)\b"
+    r"(?! en (?:est|sont|etait|etaient|sommes|etes))"  # "où en est…?" asks how it stands
+    r"|" + _OPENING + r"(?:dans|en|a) quel(?:le)?s? (?:ville|region|province|pays|endroit"
+    r"|lieu|quartier|zone|localite|departement)\b"
+    r"|" + _OPENING + r"(?:in|at|near) (?:which|what) (?:city|town|region|province|country"
+    r"|place|area|district)\b"
+    r"|" + _OPENING + r"(?:which|what) (?:city|town|region|province|country|place)\b")
+
+
 def expected_kind(question: str) -> Kind | None:
     """The kind of fact ``question`` asks for, if it says."""
     folded = fold(question).replace("’", "'")
@@ -66,7 +77,8 @@ def expected_kind(question: str) -> Kind | None:
             return Kind.DATE
         if pattern.search(folded):
             return kind
-    return None
+    # Last: "où" also opens other questions ("Où en est…" reads as a place, harmlessly).
+    return Kind.PLACE if _PLACE_QUESTION.search(folded) else None
 
 
 # Dates without a number or a day's or month's name.
@@ -101,6 +113,24 @@ def _quantities(text: str) -> set[str]:
     return set(_QUANTITIES.findall(fold(text).replace("’", "'")))
 
 
+# A place: a preposition of place before a name ("à Damas", "in Syria", "près de
+# Palmyre"), or a word that names a kind of place ("la province", "the desert").
+_PLACE_WORDS = re.compile(
+    r"\b(?:ville|village|cite|province|region|pays|capitale|quartier|district|zone|zones"
+    r"|frontiere|desert|base|camp|site|rue|aeroport|port|ile|territoire|nord|sud|est|ouest"
+    r"|city|town|region|province|country|capital|neighbourhood|neighborhood|area|border"
+    r"|desert|street|airport|island|territory|north|south|east|west)\b")
+_PLACE_NAMED = re.compile(
+    r"\b(?:à|au|aux|en|dans|près de|pres de|vers|depuis|in|at|near|from|outside"
+    r"|inside)\s+(?:(?:le|la|les|l'|l’|the)\s*)?[A-Z][\w'’-]+")
+
+
+def _holds_place(question: str, text: str) -> bool:
+    asked = set(_PLACE_WORDS.findall(fold(question)))
+    return bool(set(_PLACE_WORDS.findall(fold(text))) - asked) or any(
+        not name_known(m.group(0).split()[-1], question) for m in _PLACE_NAMED.finditer(text))
+
+
 def _written_as_name(word: str, text: str) -> bool:
     """``text`` writes ``word`` (or its stem, across languages) capitalised: "American"
     is no name where the article writes "américains"."""
@@ -116,6 +146,8 @@ def holds_kind(question: str, sentences: Sequence[str], answer: str | None = Non
     if kind is None:
         return True
     text = " ".join(sentences)
+    if kind is Kind.PLACE:
+        return _holds_place(question, text)
     if kind is Kind.NAME:
         said = answer if answer is not None else text
         return any(_written_as_name(n, text) and not name_known(n, question)

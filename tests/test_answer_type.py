@@ -32,6 +32,11 @@ COALITION = "La coalition internationale anti-EI a été créée en 2014."
     ("Which year did Syria join?", Kind.DATE),
     ("What is the death toll?", Kind.NUMBER),
     ("Quel est le bilan de l’attaque ?", Kind.NUMBER),
+    ("Where did the ambush take place?", Kind.PLACE),
+    ("Et où cela s’est-il passé ?", Kind.PLACE),
+    ("Dans quelle province l’opération a-t-elle lieu ?", Kind.PLACE),
+    ("In which country do US forces operate?", Kind.PLACE),
+    ("Où en est la coalition ?", None),
     ("Who died near Palmyra?", None),
     ("What happened when the soldiers arrived?", None),  # "when" inside: no date asked
     ("When asked about the attack, what did Rubio say?", None),
@@ -40,7 +45,6 @@ COALITION = "La coalition internationale anti-EI a été créée en 2014."
     ("Have the names of the victims been released?", None),
     ("How much influence does Russia keep in Syria?", None),
     ("How far did the rebels advance?", None),
-    ("Où l’opération a-t-elle lieu ?", None),
     ("Qui est Marco Rubio ?", None),
 ])
 def test_kinds(question: str, kind: Kind | None) -> None:
@@ -111,3 +115,14 @@ def test_round_and_vague_quantities_answer_how_many() -> None:
 ])
 def test_answers_written_without_digits(question: str, sentence: str) -> None:
     assert holds_kind(question, [sentence])
+
+
+@pytest.mark.parametrize(("sentence", "holds"), [
+    (OPERATION, True),  # "la province de Homs"
+    ("Les forces américaines opèrent en Syrie.", True),
+    ("Le ministre est mort à Damas.", True),
+    ("Marco Rubio a réaffirmé l’appui constant des États-Unis au gouvernement syrien.", False),
+    ("Un entretien téléphonique a eu lieu entre le ministre et Marco Rubio.", False),
+])
+def test_a_place_question_needs_a_place(sentence: str, holds: bool) -> None:
+    assert holds_kind("Where did it happen?", [sentence]) is holds
