@@ -186,9 +186,7 @@ def create_citebot(
     detector: Detector | None = None,
     progress: BuildProgress | None = None,
     chat_model: BaseChatModel | None | _Auto = AUTO,
-    notices: list[str] | None = None,
 ) -> Citebot:
-    """``notices``: what earlier start-up steps (``open_chat_model``) had to say."""
     embedder = embedder or make_embedder(settings)
     index = load_index(settings, embedder, progress)
     # An index of many articles needs higher bars than one article (bot/calibration.py).
@@ -201,7 +199,7 @@ def create_citebot(
         detector = LanguageDetector()
         # Its models take a second or two to load: do it while the user types.
         threading.Thread(target=detector.warm_up, name="lang-warm-up", daemon=True).start()
-    notices = list(notices or [])
+    notices: list[str] = []
     qa = CitedQA(
         retriever=make_retriever(index, embedder, settings.retrieval),
         detector=detector,

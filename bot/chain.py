@@ -158,9 +158,9 @@ class CitedQA:
                 bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
                 eligible=state.get("eligible"),
             )
-            # Asked for a number, a date or a name, an answer giving none is on topic and
-            # still no answer ("how many cells were dismantled?"); quoting may yet find a
-            # sentence that holds one.
+            # Asked for a number, a date, a place or a name, an answer giving none is on
+            # topic and still no answer ("how many cells were dismantled?"); quoting may
+            # yet find a sentence that holds one.
             of_kind = holds_kind(state["question"], [c.text for c in result.citations],
                                  result.answer)
             if result.citations and of_kind and self.detector.detect(result.answer,

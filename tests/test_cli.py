@@ -150,9 +150,11 @@ def test_repl_prompt_comes_before_the_bot_is_ready(settings: Settings) -> None:
     def make(progress):  # stands for the models loading and the index building
         progress(3, 10)
         gate.wait(30)
-        return create_citebot(settings.model_copy(update={"answer_threshold": 0.2}),
+        made = create_citebot(settings.model_copy(update={"answer_threshold": 0.2}),
                               embedder=FakeEmbedder(), detector=FakeDetector(),
-                              chat_model=None, notices=["said at start-up"])
+                              chat_model=None)
+        made.notices.append("said at start-up")
+        return made
 
     loading = Loading(make)
     console = Console(file=io.StringIO(), width=200)
