@@ -38,6 +38,7 @@ from bench.quality import sample
 from bot.app import make_embedder
 from bot.calibration import CALIBRATION_FILE, calibration_key
 from bot.settings import Settings
+from index.articles import load_articles
 from index.embedder import variant_of
 from index.store import open_index
 
@@ -78,8 +79,6 @@ def main() -> None:
     corpus = wiki_corpus(args.bench_dir, held_out_only=False)
     workdir = settings.data_dir / "bench-quality"
     articles = corpus.write_jsonl(workdir / f"{corpus.name}.jsonl")
-    from index.articles import load_articles
-
     index = open_index(workdir / "indexes" / corpus.name, load_articles([articles]),
                        CachedEmbedder(embedder, settings.data_dir / "bench-cache" / "vectors"))
     docs = np.array([s.doc_id for s in index.sentences])

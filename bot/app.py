@@ -26,7 +26,7 @@ from index.manifest import SourceInfo
 from index.models import REGISTRY, check_model
 from index.retriever import make_retriever
 from index.store import SentenceIndex, build_index, open_index
-from index.types import Sentence
+from index.types import Article, Sentence
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +118,12 @@ def load_index(
     progress: BuildProgress | None = None,
     *,
     force: bool = False,
+    articles: Sequence[Article] | None = None,
 ) -> SentenceIndex:
+    """``articles``: ``settings.articles`` already loaded by the caller, if it has them."""
     settings.ensure_data_dir()
-    articles = load_articles(settings.articles)
+    if articles is None:
+        articles = load_articles(settings.articles)
     if force:
         return build_index(settings.index_path, articles, embedder, progress,
                            kind=settings.index_kind)
@@ -186,9 +189,10 @@ def create_citebot(
     detector: Detector | None = None,
     progress: BuildProgress | None = None,
     chat_model: BaseChatModel | None | _Auto = AUTO,
+    articles: Sequence[Article] | None = None,
 ) -> Citebot:
     embedder = embedder or make_embedder(settings)
-    index = load_index(settings, embedder, progress)
+    index = load_index(settings, embedder, progress, articles=articles)
     # An index of many articles needs higher bars than one article (bot/calibration.py).
     thresholds = load_thresholds(embedder.model_id, variant_of(embedder)).for_corpus(
         len(index.manifest.sources))

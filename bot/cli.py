@@ -114,10 +114,11 @@ def chat(
         from bot.loading import Loading
         from index.articles import load_articles
 
-        titles = [a.title for a in load_articles(settings.articles)]  # bad paths fail now
+        articles = load_articles(settings.articles)  # bad paths fail now, not behind the prompt
         # The prompt shows at once; the models load and the index builds behind it.
-        loading = Loading(lambda progress: create_citebot(settings, progress=progress))
-        run_interactive(loading, _console(), settings, titles)
+        loading = Loading(lambda progress: create_citebot(settings, progress=progress,
+                                                          articles=articles))
+        run_interactive(loading, _console(), settings, [a.title for a in articles])
 
 
 @app.command()

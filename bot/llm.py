@@ -26,6 +26,7 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
 from bot.generate import SENTINEL
+from bot.prefix_state import PrefixStates
 from bot.settings import Settings
 from index.errors import CitebotError
 from index.models import QWEN_CODER_1_5B, check_model
@@ -113,8 +114,6 @@ class LocalChatModel(BaseChatModel):
     def warm_up(self, system_prompt: str) -> bool:
         """Load the model and put the fixed system prompt in the KV cache: restored from
         ``state_dir`` when saved there before (returns True), else evaluated and saved."""
-        from bot.prefix_state import PrefixStates
-
         llama = self.load()
         states = PrefixStates(Path(self.state_dir)) if self.state_dir else None
         with self._lock:
