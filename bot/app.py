@@ -20,7 +20,14 @@ from bot.llm import LocalChatModel, make_chat_model
 from bot.settings import Settings
 from bot.types import Answer
 from index.articles import load_articles
-from index.embedder import BatchedEmbedder, Embedder, SentenceTransformerEmbedder, variant_of
+from index.embedder import (
+    NO_TITLE,
+    TITLE_FIELD,
+    BatchedEmbedder,
+    Embedder,
+    SentenceTransformerEmbedder,
+    variant_of,
+)
 from index.errors import CitebotError
 from index.manifest import SourceInfo
 from index.models import REGISTRY, check_model
@@ -61,6 +68,12 @@ def make_embedder(settings: Settings) -> BatchedEmbedder:
                     else prompts.get("query", ""))
     document_prompt = (settings.document_prompt if settings.document_prompt is not None
                        else prompts.get("document", ""))
+    if settings.embed_titles:
+        # The model names the title it was trained with, "none" when there is none.
+        document_prompt = document_prompt.replace(f"title: {NO_TITLE} |",
+                                                  f"title: {TITLE_FIELD} |")
+    elif TITLE_FIELD in document_prompt:
+        document_prompt = document_prompt.replace(TITLE_FIELD, NO_TITLE)
     if settings.embedding_backend != "torch":
         if not Path(ref).is_dir():
             raise CitebotError(f"CITEBOT_EMBEDDING_BACKEND={settings.embedding_backend} needs "

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.answer_type import holds_kind
@@ -33,6 +34,7 @@ from bot.lang import Detector
 from bot.messages import message
 from bot.types import Answer, Citation, Lang
 from bot.verify import verify
+from index.embedder import takes_titles
 from index.retriever import Retriever
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,7 @@ class CitedQA:
         langs = Counter(s.lang for s in self.retriever.index.manifest.sources)
         self.article_lang: Lang = "en" if langs.most_common(1)[0][0] == "en" else "fr"
         self._doc_lang = {s.id: s.lang for s in self.retriever.index.manifest.sources}
+        self._doc_title = {s.id: s.title for s in self.retriever.index.manifest.sources}
 
     # -- steps ---------------------------------------------------------------------------
 
@@ -151,9 +154,18 @@ class CitedQA:
             numbered = state["numbered"]
             index = self.retriever.index
             embedder = self.retriever.embedder
+            # Claims are embedded as the sentences were, with the title of the article
+            # that best supports the answer when the sentences carry theirs.
+            title = self._doc_title.get(state["support"][0].sentence.doc_id, "")
+
+            def embed(texts: list[str]) -> np.ndarray:
+                if not takes_titles(embedder):
+                    return embedder.embed_documents(texts)
+                return embedder.embed_documents(texts, titles=[title] * len(texts))
+
             result = verify(
                 draft, numbered, state["question"],
-                embed=lambda texts: embedder.embed_documents(texts),
+                embed=embed,
                 sentence_vectors=index.vectors([s.id for s in numbered]),
                 bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
                 eligible=state.get("eligible"),

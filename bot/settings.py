@@ -45,7 +45,13 @@ class Settings(BaseSettings):
         None, description="Prefix for queries; default: the model's own retrieval prompt."
     )
     document_prompt: str | None = Field(
-        None, description="Prefix for indexed sentences; default: the model's own prompt."
+        None, description="Prefix for indexed sentences; default: the model's own prompt. "
+        "A '{title}' in it is filled with each sentence's article title.",
+    )
+    embed_titles: bool = Field(
+        True, description="Embed each sentence with its article's title where the model's "
+        "document prompt has a title ('title: none | ' for EmbeddingGemma): it helps find "
+        "the right article among many (bench/quality.py).",
     )
     hub_offline: bool = Field(
         True, description="Set HF_HUB_OFFLINE=1 so nothing is fetched from a model hub."

@@ -39,7 +39,9 @@ def _read_text(path: Path) -> str:
 
 def _from_text_file(path: Path) -> Article:
     text = _read_text(path)
-    title = path.stem
+    # A file name is a poor title but the only one a .txt has: without its language
+    # suffix and separators it reads as words (the title may be embedded with each sentence).
+    title = " ".join(re.split(r"[-_\s]+", _LANG_SUFFIX.sub("", path.stem))).strip() or path.stem
     if path.suffix == ".md":
         heading = re.match(r"\s*#\s+(.+)\n", text)
         if heading:
@@ -106,10 +108,13 @@ def load_articles(paths: Iterable[Path]) -> list[Article]:
 
 
 def content_hash(articles: Iterable[Article]) -> str:
-    """One sha256 over ids and texts: what the index must be rebuilt for when it changes."""
+    """One sha256 over ids, titles and texts: what the index must be rebuilt for when it
+    changes (titles are shown with citations, and may be part of the embeddings)."""
     h = hashlib.sha256()
     for art in articles:
         h.update(art.id.encode())
+        h.update(b"\0")
+        h.update(art.title.encode())
         h.update(b"\0")
         h.update(art.text.encode())
         h.update(b"\0")

@@ -29,6 +29,24 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
 
+# A document prompt holding this field takes each sentence's article title
+# (EmbeddingGemma's "title: {title} | text: "): a sentence alone often does not say
+# which of hundreds of articles it is about ("Il est mort en 1905.").
+TITLE_FIELD = "{title}"
+NO_TITLE = "none"  # EmbeddingGemma's word for a document without a title
+
+
+def titled(prompt: str, title: str | None) -> str:
+    """``prompt`` with its title field filled (white space folded, as in a heading)."""
+    if TITLE_FIELD not in prompt:
+        return prompt
+    clean = " ".join((title or "").replace("_", " ").split()) or NO_TITLE
+    return prompt.replace(TITLE_FIELD, clean)
+
+
+def takes_titles(embedder: Embedder) -> bool:
+    return TITLE_FIELD in embedder.document_prompt
+
 
 class Embedder(Protocol):
     """What the index needs from an embedding model.
@@ -50,8 +68,11 @@ class Embedder(Protocol):
     def dimension(self) -> int: ...
 
     def embed_documents(
-        self, texts: Sequence[str], progress: Progress | None = None
-    ) -> np.ndarray: ...
+        self, texts: Sequence[str], progress: Progress | None = None,
+        titles: Sequence[str] | None = None,
+    ) -> np.ndarray:
+        """Document vectors; ``titles`` (one per text) fill a title field of the prompt."""
+        ...
 
     def embed_query(self, text: str) -> np.ndarray: ...
 
@@ -145,10 +166,12 @@ class BatchedEmbedder(ABC):
         """What batches are sorted by: characters, a free proxy for tokens."""
         return [len(t) for t in texts]
 
-    def _encode(self, texts: Sequence[str], prompt: str, progress: Progress | None) -> np.ndarray:
+    def _encode(self, texts: Sequence[str], prompts: Sequence[str],
+                progress: Progress | None) -> np.ndarray:
         out: np.ndarray | None = None
         for rows in length_batches(self._lengths(texts), self._batch_size):
-            vecs = truncate(self._encode_batch([prompt + texts[i] for i in rows]), self._dim)
+            vecs = truncate(self._encode_batch([prompts[i] + texts[i] for i in rows]),
+                            self._dim)
             if out is None:
                 out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
             out[rows] = vecs
@@ -158,15 +181,20 @@ class BatchedEmbedder(ABC):
             return np.zeros((0, self.dimension), dtype=np.float32)
         return out
 
-    def embed_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        return self._encode(texts, self._document_prompt, progress)
+    def embed_documents(self, texts: Sequence[str], progress: Progress | None = None,
+                        titles: Sequence[str] | None = None) -> np.ndarray:
+        if titles is not None and len(titles) != len(texts):
+            raise ValueError(f"{len(titles)} titles for {len(texts)} texts")
+        prompts = [titled(self._document_prompt, titles[i] if titles else None)
+                   for i in range(len(texts))]
+        return self._encode(texts, prompts, progress)
 
     def embed_query(self, text: str) -> np.ndarray:
         hit = self._cache.get(text)
         if hit is not None:
             self._cache.move_to_end(text)
             return hit
-        vec = self._encode([text], self._query_prompt, None)[0]
+        vec = self._encode([text], [self._query_prompt], None)[0]
         vec.setflags(write=False)  # shared by every caller that asks the same question
         self._cache[text] = vec
         if len(self._cache) > self._cache_size:

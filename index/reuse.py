@@ -1,7 +1,8 @@
 """Vectors an index build need not compute again: the previous index's and a checkpoint's.
 
-A sentence's vector depends only on its text and on how it was embedded (model, document
-prompt, backend variant, dimension): the ``EmbeddingKey``. A build looks each sentence up
+A sentence's vector depends only on its text (and its article's title, for a document
+prompt with a title field) and on how it was embedded (model, document prompt, backend
+variant, dimension): the ``EmbeddingKey``. A build looks each sentence up
 by the sha256 of its text, first among the vectors it already has, and embeds only the
 rest. So adding an article embeds only its sentences, and a build interrupted halfway
 resumes from its checkpoint: every embedded batch is saved as it is made, in
@@ -40,8 +41,11 @@ class EmbeddingKey:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
 
 
-def text_digest(text: str) -> bytes:
-    return hashlib.sha256(text.encode("utf-8")).digest()[:16]
+def text_digest(text: str, title: str | None = None) -> bytes:
+    """What a vector is looked up by: its text, and its article's title when the document
+    prompt embeds it (a renamed article is then embedded anew)."""
+    keyed = text if title is None else f"{title}\0{text}"
+    return hashlib.sha256(keyed.encode("utf-8")).digest()[:16]
 
 
 class Checkpoint:
@@ -108,8 +112,8 @@ class Checkpoint:
 class PreviousVectors:
     """The vectors of the index being replaced, by text digest, when embedded alike."""
 
-    def __init__(self, texts: Sequence[str], faiss_index: object) -> None:
-        self._rows = {text_digest(t): row for row, t in enumerate(texts)}
+    def __init__(self, digests: Sequence[bytes], faiss_index: object) -> None:
+        self._rows = {d: row for row, d in enumerate(digests)}
         self._faiss = faiss_index
 
     def __len__(self) -> int:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from index.articles import content_hash
-from index.embedder import Embedder, variant_of
+from index.embedder import TITLE_FIELD, Embedder, variant_of
 from index.errors import CitebotError
 from index.manifest import IndexSpec, Manifest, SourceInfo
 from index.reuse import Checkpoint, EmbeddingKey, PreviousVectors, text_digest
@@ -195,7 +195,16 @@ def _previous_vectors(path: Path, key: EmbeddingKey) -> PreviousVectors | None:
                            old.manifest.dimension)
     if old_key != key:
         return None
-    return PreviousVectors([s.text for s in old.sentences], old._faiss)
+    titles = {src.id: src.title for src in old.manifest.sources} if titled_key(key) else None
+    return PreviousVectors([_digest(s, titles) for s in old.sentences], old._faiss)
+
+
+def titled_key(key: EmbeddingKey) -> bool:
+    return TITLE_FIELD in key.document_prompt
+
+
+def _digest(sentence: Sentence, titles: dict[str, str] | None) -> bytes:
+    return text_digest(sentence.text, None if titles is None else titles.get(sentence.doc_id, ""))
 
 
 def _split(articles: Iterable[Article]) -> Iterator[Sentence]:
@@ -241,6 +250,7 @@ def build_index(
         raise CitebotError("The articles contain no sentences to index.")
     key = EmbeddingKey(embedder.model_id, embedder.document_prompt, variant_of(embedder),
                        embedder.dimension)
+    titles = {a.id: a.title for a in articles} if titled_key(key) else None
     previous = _previous_vectors(path, key)
     checkpoint = Checkpoint(path.with_name(f"{path.name}.checkpoint"), key)
     builds = path.with_name(f"{path.name}.builds")
@@ -273,7 +283,7 @@ def build_index(
                     continue
             if not batch:
                 break
-            digests = [text_digest(s.text) for s in batch]
+            digests = [_digest(s, titles) for s in batch]
             vectors = np.zeros((len(batch), key.dimension), dtype=np.float32)
             fresh: dict[bytes, list[int]] = {}  # digest -> rows that need it, in order
             for row, digest in enumerate(digests):
@@ -284,9 +294,13 @@ def build_index(
                     vectors[row] = found
             step(len(batch) - sum(len(rows) for rows in fresh.values()))
             if fresh:
-                texts = [batch[rows[0]].text for rows in fresh.values()]
-                new = np.asarray(embedder.embed_documents(texts, progress=step),
-                                 dtype=np.float32)
+                firsts = [batch[rows[0]] for rows in fresh.values()]
+                texts = [s.text for s in firsts]
+                new = np.asarray(
+                    embedder.embed_documents(texts, progress=step) if titles is None else
+                    embedder.embed_documents(texts, progress=step,
+                                             titles=[titles[s.doc_id] for s in firsts]),
+                    dtype=np.float32)
                 with _disk_errors():
                     checkpoint.save(list(fresh), new)
                 for vec, rows in zip(new, fresh.values(), strict=True):

@@ -12,7 +12,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from index.embedder import Progress, normalise
+from index.embedder import Progress, normalise, titled
 
 
 class FakeEmbedder:
@@ -21,11 +21,12 @@ class FakeEmbedder:
     Deterministic and fast; monolingual only, so cross-lingual cases need the real model.
     """
 
-    def __init__(self, dim: int = 4096, model_id: str = "fake-bow") -> None:
+    def __init__(self, dim: int = 4096, model_id: str = "fake-bow",
+                 document_prompt: str = "d: ") -> None:
         self._dim = dim
         self.model_id = model_id
         self.query_prompt = "q: "
-        self.document_prompt = "d: "
+        self.document_prompt = document_prompt
         self.documents_embedded = 0
 
     @property
@@ -40,9 +41,13 @@ class FakeEmbedder:
             v[0] = 1e-3
         return v
 
-    def embed_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+    def embed_documents(self, texts: Sequence[str], progress: Progress | None = None,
+                        titles: Sequence[str] | None = None) -> np.ndarray:
         self.documents_embedded += len(texts)
-        out = normalise(np.stack([self._vec(t) for t in texts])) if texts else np.zeros(
+        # Like the real ones, the prompt (with its title) is part of what is embedded.
+        full = [titled(self.document_prompt, titles[i] if titles else None) + t
+                for i, t in enumerate(texts)]
+        out = normalise(np.stack([self._vec(t) for t in full])) if texts else np.zeros(
             (0, self._dim), np.float32)
         if progress:
             progress(len(texts))

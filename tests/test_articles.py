@@ -10,7 +10,7 @@ from tests.conftest import ARTICLE
 
 def test_text_file(tmp_path: Path) -> None:
     [art] = load_articles([ARTICLE])
-    assert (art.id, art.title, art.lang) == ("palmyre.fr", "palmyre.fr", "fr")
+    assert (art.id, art.title, art.lang) == ("palmyre.fr", "palmyre", "fr")
     assert "Palmyre" in art.text
 
 

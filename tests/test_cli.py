@@ -40,7 +40,7 @@ def test_chat_json_one_object_per_line_commands_included(cli_env: Path) -> None:
     assert first["answered"] and "palmyre.fr:7" in [c["id"] for c in first["citations"]]
     assert out[1]["error"] == "empty_question" and out[1]["answered"] is False
     assert out[2]["sources"] == [
-        {"id": "palmyre.fr", "title": "palmyre.fr", "lang": "fr", "sentences": 10}
+        {"id": "palmyre.fr", "title": "palmyre", "lang": "fr", "sentences": 10}
     ]
     assert out[3]["error"] == "no_words"
     assert out[4]["command"] == "reset"

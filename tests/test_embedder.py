@@ -127,3 +127,37 @@ def test_light_commands_import_no_heavy_module() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_title_field_takes_each_texts_title() -> None:
+    emb = _CountingModel(batch_size=4)
+    emb._document_prompt = "title: {title} | text: "
+    emb.embed_documents(["un", "deux", "trois"], titles=["Palmyre", "Super_Bowl_50", ""])
+    seen = sorted(t for b in emb.batches for t in b)
+    assert seen == ["title: Palmyre | text: un", "title: Super Bowl 50 | text: deux",
+                    "title: none | text: trois"]
+    emb.batches.clear()
+    emb.embed_documents(["sans titre"])  # claims, or callers that have none
+    assert emb.batches == [["title: none | text: sans titre"]]
+    with pytest.raises(ValueError, match="2 titles for 1 texts"):
+        emb.embed_documents(["x"], titles=["a", "b"])
+
+
+def test_a_prompt_without_a_title_field_ignores_titles() -> None:
+    emb = _CountingModel(batch_size=4)
+    a = emb.embed_documents(["un"], titles=["Palmyre"])
+    assert emb.batches == [["d: un"]] and np.allclose(a, emb.embed_documents(["un"]))
+
+
+@pytest.mark.parametrize(("embed_titles", "expected"), [
+    (True, "title: {title} | text: "), (False, "title: none | text: ")])
+def test_the_models_untitled_prompt_gets_a_title_field(tmp_path: Path, embed_titles: bool,
+                                                       expected: str) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config_sentence_transformers.json").write_text(json.dumps(
+        {"prompts": {"query": "task: search result | query: ",
+                     "document": "title: none | text: "}}))
+    settings = Settings(data_dir=tmp_path / "data", embedding_model=str(model),
+                        embed_titles=embed_titles)
+    assert make_embedder(settings).document_prompt == expected

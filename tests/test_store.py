@@ -240,3 +240,26 @@ def test_hnsw_index_finds_what_flat_finds_and_a_kind_change_rebuilds(tmp_path: P
     assert reopened.manifest.spec.index_kind == "hnsw"  # rebuilt for the new setting
     with pytest.raises(CitebotError, match="search index"):
         open_index(tmp_path / "flat", articles, embedder, rebuild=False, kind="flat")
+
+
+def _titled(arts, title: str):
+    return [type(a)(a.id, title, a.lang, a.text, a.source) for a in arts]
+
+
+def test_titles_are_embedded_and_a_new_title_re_embeds(tmp_path: Path, articles) -> None:
+    (tmp_path / "autre.txt").write_text("Une autre histoire. Elle parle de montagnes.")
+    other = load_articles([tmp_path / "autre.txt"])
+    emb = FakeEmbedder(document_prompt="title: {title} | ")
+    path = tmp_path / "idx"
+    built = open_index(path, [*articles, *other], emb)
+    assert built.manifest.spec.document_prompt == "title: {title} | "
+    assert emb.documents_embedded == 12
+    # A word of the title alone, in no sentence, finds the titled article.
+    assert built.search(emb.embed_query("autre"), 1)[0].sentence.doc_id == other[0].id
+    before = built.search(emb.embed_query("chroniques"), 1)[0].score
+    renamed = [*_titled(articles, "Chroniques désertiques"), *other]
+    again = open_index(path, renamed, emb)
+    # Only the renamed article's sentences are embedded again, with their new title.
+    assert emb.documents_embedded == 12 + 10
+    hit = again.search(emb.embed_query("chroniques"), 1)[0]
+    assert hit.sentence.doc_id == articles[0].id and hit.score > before + 0.1

