@@ -42,7 +42,7 @@ from bench.datasets import DEFAULT_DIR, QA, Corpus, load_piaf, load_xling, split
 from bot.app import make_embedder
 from bot.calibration import CALIBRATION_FILE, calibration_key
 from bot.settings import Settings
-from index.embedder import Embedder, takes_titles, titled, variant_of
+from index.embedder import Embedder, titled, variant_of
 from index.splitter import split_sentences
 from index.types import Sentence
 
@@ -72,13 +72,9 @@ class VectorCache:
         np.save(path, vecs, allow_pickle=False)
         return vecs
 
-    def documents(self, texts: Sequence[str], title: str | None = None) -> np.ndarray:
-        """An article's sentences, with its title when the document prompt embeds one."""
-        if takes_titles(self.embedder):
-            prompt = titled(self.embedder.document_prompt, title)
-            return self._get("doc" + prompt, texts, lambda: self.embedder.embed_documents(
-                texts, titles=[title or ""] * len(texts)))
-        prompt = self.embedder.document_prompt
+    def documents(self, texts: Sequence[str]) -> np.ndarray:
+        # Single articles are embedded without a title (``Settings.embed_titles_from``).
+        prompt = titled(self.embedder.document_prompt, None)
         return self._get("doc" + prompt, texts, lambda: self.embedder.embed_documents(texts))
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -135,8 +131,7 @@ def score(corpus: Corpus, questions: list[QA], cache: VectorCache, seed: int):
     rng = random.Random(seed)
     ids = sorted({q.article for q in questions})
     rows = {aid: article_sentences(corpus, aid) for aid in ids}
-    vecs = {aid: cache.documents([r[1] for r in rows[aid]], corpus.titles.get(aid))
-            for aid in ids}
+    vecs = {aid: cache.documents([r[1] for r in rows[aid]]) for aid in ids}
     qv = cache.queries([q.question for q in questions])
     pos, near, off = [], [], []
     for q, v in zip(questions, qv, strict=True):
@@ -165,9 +160,9 @@ class DeclineSample:
 
 
 def _paragraph_sets(bench_dir: Path, paragraphs: int, seed: int
-                    ) -> list[tuple[str, str, str, list[tuple[str, list[tuple[int, int]]]]]]:
-    """(group, title, paragraph, [(question, answer spans)]) for PIAF's development half
-    and xling (English questions on French paragraphs), paragraphs with 3+ questions."""
+                    ) -> list[tuple[str, str, list[tuple[str, list[tuple[int, int]]]]]]:
+    """(group, paragraph, [(question, answer spans)]) for PIAF's development half and
+    xling (English questions on French paragraphs), paragraphs with 3+ questions."""
     rng = random.Random(seed)
     piaf = load_piaf(bench_dir)
     dev, _ = split_articles(list(piaf.articles), seed)
@@ -175,21 +170,19 @@ def _paragraph_sets(bench_dir: Path, paragraphs: int, seed: int
     for q in piaf.questions:
         if q.article in dev:
             by_par.setdefault((q.article, q.paragraph), []).append(q)
-    piaf_sets = [("same_language", piaf.titles[a], piaf.articles[a][p],
+    piaf_sets = [("same_language", piaf.articles[a][p],
                   [(q.question, [(s, s + len(t)) for t, s in zip(q.answers, q.answer_starts,
                                                                    strict=False)])
                    for q in qs])
                  for (a, p), qs in sorted(by_par.items()) if len(qs) >= 3]
     xling: dict[str, list[tuple[str, list[tuple[int, int]]]]] = {}
-    xling_titles: dict[str, str] = {}
     for line in (bench_dir / "xling_enq_frctx_asai327.jsonl").read_text().splitlines():
         obj = json.loads(line)
         spans = [(x["answer_start"], x["answer_start"] + len(x["text"]))
                  for x in obj["answers_fr"]]
         xling.setdefault(obj["context_fr"], []).append((obj["question_en"], spans))
-        xling_titles[obj["context_fr"]] = obj["title"]
-    xling_sets = [("cross_language", xling_titles[ctx], ctx, qs)
-                  for ctx, qs in sorted(xling.items()) if len(qs) >= 3]
+    xling_sets = [("cross_language", ctx, qs) for ctx, qs in sorted(xling.items())
+                  if len(qs) >= 3]
     return (rng.sample(piaf_sets, min(paragraphs, len(piaf_sets)))
             + rng.sample(xling_sets, min(paragraphs, len(xling_sets))))
 
@@ -213,7 +206,7 @@ def decline_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCa
     out: list[DeclineSample] = []
     for i, near in enumerate(_near_misses(bench_dir, paragraphs, seed)):
         gen = Generator(model, article=near.article)
-        vecs = cache.documents([s.text for s in near.article], near.title)
+        vecs = cache.documents([s.text for s in near.article])
         for d in near.drafts(gen, vecs, cache):
             out.append(DeclineSample(near.group, d.answerable, d.score,
                                      float(d.draft.sentinel_prob or 0.0)))
@@ -227,7 +220,6 @@ class NearMiss:
     questions whose only gold sentence was removed are near misses, the rest answerable."""
 
     group: str
-    title: str
     article: list[Sentence]
     gone: int
     qas: list[tuple[str, list[tuple[int, int]]]]
@@ -260,7 +252,7 @@ class Drafted:
 
 def _near_misses(bench_dir: Path, paragraphs: int, seed: int) -> Iterator[NearMiss]:
     rng = random.Random(seed)
-    for group, title, paragraph, qas in _paragraph_sets(bench_dir, paragraphs, seed):
+    for group, paragraph, qas in _paragraph_sets(bench_dir, paragraphs, seed):
         rows = sentences_with_spans(paragraph)
         golds = [{j for j, (_, a, b) in enumerate(rows)
                   if any(a < end and start < b for start, end in spans)} for _, spans in qas]
@@ -270,7 +262,7 @@ def _near_misses(bench_dir: Path, paragraphs: int, seed: int) -> Iterator[NearMi
         gone = rng.choice(removable)
         kept = [j for j in range(len(rows)) if j != gone]
         article = [Sentence(f"p:{n}", "p", n, 0, rows[j][0]) for n, j in enumerate(kept, 1)]
-        yield NearMiss(group, title, article, gone, qas, golds)
+        yield NearMiss(group, article, gone, qas, golds)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -365,7 +357,7 @@ def judge_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCach
     for i, near in enumerate(_near_misses(bench_dir, paragraphs, seed)):
         gen = Generator(model, article=near.article)
         judge = Judge(model, gen.system_text)
-        vecs = cache.documents([s.text for s in near.article], near.title)
+        vecs = cache.documents([s.text for s in near.article])
         for d in near.drafts(gen, vecs, cache):
             base = dict(group=near.group, answerable=d.answerable, score=d.score,
                         prob=float(d.draft.sentinel_prob or 0.0))
@@ -373,7 +365,7 @@ def judge_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCach
                 out.append(JudgeSample(**base, outcome="declined", p_yes=None))
                 continue
             result = verify(d.draft.text, near.article, d.question,
-                            embed=lambda t, n=near: cache.documents(t, n.title),
+                            embed=lambda t: cache.embedder.embed_documents(t),
                             sentence_vectors=vecs, bar=bars.claim_bar, name_bar=bars.name_bar,
                             eligible=[n - 1 for n in d.hint])
             if not result.citations:

@@ -80,7 +80,8 @@ def main() -> None:
     workdir = settings.data_dir / "bench-quality"
     articles = corpus.write_jsonl(workdir / f"{corpus.name}.jsonl")
     index = open_index(workdir / "indexes" / corpus.name, load_articles([articles]),
-                       CachedEmbedder(embedder, settings.data_dir / "bench-cache" / "vectors"))
+                       CachedEmbedder(embedder, settings.data_dir / "bench-cache" / "vectors"),
+                       titles_from=settings.embed_titles_from)
     docs = np.array([s.doc_id for s in index.sentences])
     vectors = index.vectors([s.id for s in index.sentences])
     questions = calibration_questions(args.bench_dir, args.limit, args.seed)

@@ -26,18 +26,15 @@ class Corpus:
     name: str
     articles: dict[str, list[str]]  # article id -> paragraphs
     questions: list[QA]
-    titles: dict[str, str] = field(default_factory=dict)  # article id -> its title
 
 
 def load_piaf(bench_dir: Path = DEFAULT_DIR) -> Corpus:
     raw = json.loads((bench_dir / "piaf-v1.1.json").read_text(encoding="utf-8"))
     articles: dict[str, list[str]] = {}
-    titles: dict[str, str] = {}
     questions = []
     for a, art in enumerate(raw["data"]):
         aid = f"piaf-{a}"
         articles[aid] = []
-        titles[aid] = art["title"]
         for p, par in enumerate(art["paragraphs"]):
             articles[aid].append(par["context"])
             for qa in par["qas"]:
@@ -46,24 +43,22 @@ def load_piaf(bench_dir: Path = DEFAULT_DIR) -> Corpus:
                     answers=[x["text"] for x in qa["answers"]],
                     answer_starts=[x["answer_start"] for x in qa["answers"]], paragraph=p,
                 ))
-    return Corpus("piaf", articles, questions, titles)
+    return Corpus("piaf", articles, questions)
 
 
 def load_xling(bench_dir: Path = DEFAULT_DIR, lang: str = "en") -> Corpus:
     articles: dict[str, list[str]] = {}
-    titles: dict[str, str] = {}
     questions = []
     for line in (bench_dir / "xling_enq_frctx_asai327.jsonl").read_text().splitlines():
         obj = json.loads(line)
         aid = f"xling-{obj['title']}"
         articles.setdefault(aid, [obj["context_fr"]])
-        titles[aid] = obj["title"]
         questions.append(QA(
             id=obj["id"], question=obj[f"question_{lang}"], lang=lang, article=aid,
             answers=[x["text"] for x in obj["answers_fr"]],
             answer_starts=[x["answer_start"] for x in obj["answers_fr"]],
         ))
-    return Corpus(f"xling-{lang}", articles, questions, titles)
+    return Corpus(f"xling-{lang}", articles, questions)
 
 
 def split_articles(ids: list[str], seed: int = 0, held_out: float = 0.5) -> tuple[set, set]:

@@ -39,7 +39,8 @@ def prefix_text(settings: Settings, model: LocalChatModel) -> str:
     """The product's fixed system prompt for the default article."""
     with tempfile.TemporaryDirectory() as tmp:
         embedder = make_embedder(settings)
-        index = open_index(Path(tmp) / "index", load_articles(settings.articles), embedder)
+        index = open_index(Path(tmp) / "index", load_articles(settings.articles), embedder,
+                           titles_from=settings.embed_titles_from)
     return Generator(model, article=list(index.sentences)).system_text
 
 

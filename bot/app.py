@@ -68,7 +68,7 @@ def make_embedder(settings: Settings) -> BatchedEmbedder:
                     else prompts.get("query", ""))
     document_prompt = (settings.document_prompt if settings.document_prompt is not None
                        else prompts.get("document", ""))
-    if settings.embed_titles:
+    if settings.embed_titles_from:
         # The model names the title it was trained with, "none" when there is none.
         document_prompt = document_prompt.replace(f"title: {NO_TITLE} |",
                                                   f"title: {TITLE_FIELD} |")
@@ -139,10 +139,10 @@ def load_index(
         articles = load_articles(settings.articles)
     if force:
         return build_index(settings.index_path, articles, embedder, progress,
-                           kind=settings.index_kind)
+                           kind=settings.index_kind, titles_from=settings.embed_titles_from)
     return open_index(
         settings.index_path, articles, embedder, rebuild=settings.auto_rebuild, progress=progress,
-        kind=settings.index_kind,
+        kind=settings.index_kind, titles_from=settings.embed_titles_from,
     )
 
 

@@ -34,7 +34,7 @@ from bot.lang import Detector
 from bot.messages import message
 from bot.types import Answer, Citation, Lang
 from bot.verify import verify
-from index.embedder import takes_titles
+from index.embedder import TITLE_FIELD
 from index.retriever import Retriever
 
 log = logging.getLogger(__name__)
@@ -159,7 +159,7 @@ class CitedQA:
             title = self._doc_title.get(state["support"][0].sentence.doc_id, "")
 
             def embed(texts: list[str]) -> np.ndarray:
-                if not takes_titles(embedder):
+                if TITLE_FIELD not in index.manifest.spec.document_prompt:
                     return embedder.embed_documents(texts)
                 return embedder.embed_documents(texts, titles=[title] * len(texts))
 

@@ -48,10 +48,13 @@ class Settings(BaseSettings):
         None, description="Prefix for indexed sentences; default: the model's own prompt. "
         "A '{title}' in it is filled with each sentence's article title.",
     )
-    embed_titles: bool = Field(
-        True, description="Embed each sentence with its article's title where the model's "
-        "document prompt has a title ('title: none | ' for EmbeddingGemma): it helps find "
-        "the right article among many (bench/quality.py).",
+    embed_titles_from: int = Field(
+        20, ge=0,
+        description="Embed each sentence with its article's title once the index holds this "
+        "many articles (0: never), where the model's document prompt has a title "
+        "('title: none | ' for EmbeddingGemma). Titles help find the right article among "
+        "many but blur near misses within one (bench/quality.py, bench/calibrate.py); 20 is "
+        "where the corpus thresholds, fitted on titled vectors, apply.",
     )
     hub_offline: bool = Field(
         True, description="Set HF_HUB_OFFLINE=1 so nothing is fetched from a model hub."

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from index.articles import content_hash
-from index.embedder import TITLE_FIELD, Embedder, variant_of
+from index.embedder import TITLE_FIELD, Embedder, titled, variant_of
 from index.errors import CitebotError
 from index.manifest import IndexSpec, Manifest, SourceInfo
 from index.reuse import Checkpoint, EmbeddingKey, PreviousVectors, text_digest
@@ -70,11 +70,24 @@ def _new_faiss(kind: str, dimension: int) -> Any:
     return faiss.IndexFlatIP(dimension)
 
 
-def spec_for(articles: Sequence[Article], embedder: Embedder, kind: str = "flat") -> IndexSpec:
+def document_prompt_for(embedder: Embedder, articles: int, titles_from: int = 1) -> str:
+    """The document prompt an index of ``articles`` articles is embedded with.
+
+    Titles are embedded only from ``titles_from`` articles up (0: never): they tell
+    articles apart, but within one article they blur a near miss with its answer.
+    """
+    prompt = embedder.document_prompt
+    if TITLE_FIELD in prompt and not (titles_from and articles >= titles_from):
+        return titled(prompt, None)
+    return prompt
+
+
+def spec_for(articles: Sequence[Article], embedder: Embedder, kind: str = "flat",
+             titles_from: int = 1) -> IndexSpec:
     return IndexSpec(
         model_id=embedder.model_id,
         query_prompt=embedder.query_prompt,
-        document_prompt=embedder.document_prompt,
+        document_prompt=document_prompt_for(embedder, len(articles), titles_from),
         splitter_version=SPLITTER_VERSION,
         content_hash=content_hash(articles),
         variant=variant_of(embedder),
@@ -232,8 +245,12 @@ def build_index(
     *,
     batch_size: int = BUILD_BATCH,
     kind: str = "flat",
+    titles_from: int = 1,
 ) -> SentenceIndex:
     """Split, embed and write ``articles`` as the index at ``path`` (atomically).
+
+    ``titles_from``: embed each sentence with its article's title (for a document prompt
+    with a title field) when there are at least this many articles; 0: never.
 
     Streams: sentences are embedded and written ``batch_size`` at a time, so memory is
     the vectors themselves plus one batch. Sentences whose text the previous index or an
@@ -248,8 +265,9 @@ def build_index(
         total += n
     if not total:
         raise CitebotError("The articles contain no sentences to index.")
-    key = EmbeddingKey(embedder.model_id, embedder.document_prompt, variant_of(embedder),
-                       embedder.dimension)
+    key = EmbeddingKey(embedder.model_id,
+                       document_prompt_for(embedder, len(articles), titles_from),
+                       variant_of(embedder), embedder.dimension)
     titles = {a.id: a.title for a in articles} if titled_key(key) else None
     previous = _previous_vectors(path, key)
     checkpoint = Checkpoint(path.with_name(f"{path.name}.checkpoint"), key)
@@ -311,7 +329,7 @@ def build_index(
                 writer.add(batch, vectors)
             batch = []
         manifest = Manifest(
-            spec=spec_for(articles, embedder, kind),
+            spec=spec_for(articles, embedder, kind, titles_from),
             faiss_index=FAISS_NAMES[kind],
             dimension=key.dimension,
             count=total,
@@ -342,9 +360,10 @@ def open_index(
     rebuild: bool = True,
     progress: Callable[[int, int], None] | None = None,
     kind: str = "flat",
+    titles_from: int = 1,
 ) -> SentenceIndex:
     """The index for ``articles``: reused when its manifest fits, else rebuilt or refused."""
-    expected = spec_for(articles, embedder, kind)
+    expected = spec_for(articles, embedder, kind, titles_from)
     try:
         index = SentenceIndex.load(path)
         reason = index.manifest.mismatch(expected)
@@ -361,4 +380,4 @@ def open_index(
     if not rebuild:
         raise problem
     log.info("rebuilding index: %s", problem)
-    return build_index(path, articles, embedder, progress, kind=kind)
+    return build_index(path, articles, embedder, progress, kind=kind, titles_from=titles_from)

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.calibration import UNCALIBRATED, calibration_key, load_thresholds
+from bot.settings import Settings
 
 ENTRY = {"same_language": 0.4, "cross_language": 0.45, "claim_bar": 0.4, "name_bar": 0.55,
          "gate_same_language": 0.33, "gate_cross_language": 0.34}
@@ -61,3 +62,12 @@ def test_the_product_uses_the_corpus_bars_for_a_large_index(
 
     assert bar(1) == 0.4
     assert bar(25) == 0.46
+
+
+def test_titles_are_embedded_where_the_corpus_thresholds_apply() -> None:
+    # The corpus thresholds were fitted on titled vectors, the single-article ones on
+    # untitled: the two switches must fall on the same article count.
+    settings = Settings()
+    corpus = load_thresholds(settings.embedding_model,
+                             f"{settings.embedding_backend}-{settings.embedding_precision}").corpus
+    assert corpus is not None and corpus.min_articles == settings.embed_titles_from

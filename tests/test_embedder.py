@@ -149,9 +149,9 @@ def test_a_prompt_without_a_title_field_ignores_titles() -> None:
     assert emb.batches == [["d: un"]] and np.allclose(a, emb.embed_documents(["un"]))
 
 
-@pytest.mark.parametrize(("embed_titles", "expected"), [
-    (True, "title: {title} | text: "), (False, "title: none | text: ")])
-def test_the_models_untitled_prompt_gets_a_title_field(tmp_path: Path, embed_titles: bool,
+@pytest.mark.parametrize(("titles_from", "expected"), [
+    (20, "title: {title} | text: "), (0, "title: none | text: ")])
+def test_the_models_untitled_prompt_gets_a_title_field(tmp_path: Path, titles_from: int,
                                                        expected: str) -> None:
     model = tmp_path / "model"
     model.mkdir()
@@ -159,5 +159,5 @@ def test_the_models_untitled_prompt_gets_a_title_field(tmp_path: Path, embed_tit
         {"prompts": {"query": "task: search result | query: ",
                      "document": "title: none | text: "}}))
     settings = Settings(data_dir=tmp_path / "data", embedding_model=str(model),
-                        embed_titles=embed_titles)
+                        embed_titles_from=titles_from)
     assert make_embedder(settings).document_prompt == expected

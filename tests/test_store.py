@@ -263,3 +263,17 @@ def test_titles_are_embedded_and_a_new_title_re_embeds(tmp_path: Path, articles)
     assert emb.documents_embedded == 12 + 10
     hit = again.search(emb.embed_query("chroniques"), 1)[0]
     assert hit.sentence.doc_id == articles[0].id and hit.score > before + 0.1
+
+
+def test_titles_only_from_enough_articles(tmp_path: Path, articles) -> None:
+    emb = FakeEmbedder(document_prompt="title: {title} | ")
+    renamed = _titled(articles, "Chroniques désertiques")
+    one = open_index(tmp_path / "idx", renamed, emb, titles_from=2)
+    assert one.manifest.spec.document_prompt == "title: none | "
+    assert one.search(emb.embed_query("chroniques"), 1)[0].score < 0.3
+    # The same article among enough others: now its title is in its vectors.
+    (tmp_path / "autre.txt").write_text("Une autre histoire. Elle parle de montagnes.")
+    two = open_index(tmp_path / "idx", [*renamed, *load_articles([tmp_path / "autre.txt"])],
+                     emb, titles_from=2)
+    assert two.manifest.spec.document_prompt == "title: {title} | "
+    assert two.search(emb.embed_query("chroniques"), 1)[0].score > 0.3

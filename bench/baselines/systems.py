@@ -126,7 +126,8 @@ class DenseBaseline:
         before = _fresh(self.embedder)
         started = time.perf_counter()
         index = build_index(workdir / "indexes" / f"{corpus.name}-{self.name}",
-                            corpus.articles, self.embedder, progress)
+                            corpus.articles, self.embedder, progress,
+                            titles_from=Settings().embed_titles_from)
         seconds = time.perf_counter() - started
         self.retriever = ExcludingRetriever(index, self.embedder)
         fresh, rate, now = _rate(self.embedder, before)
