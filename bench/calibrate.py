@@ -520,10 +520,10 @@ def main() -> None:
     calib = json.loads(CALIBRATION_FILE.read_text()) if CALIBRATION_FILE.exists() else {}
     key = calibration_key(embedder.model_id, variant_of(embedder))
     models = calib.setdefault("models", {})
-    # Refitting the thresholds keeps what other runs fitted (decline, judge); a new
-    # variant starts from the model's entry.
+    # Refitting the thresholds keeps what other runs fitted (decline, judge, the corpus
+    # bars of bench.calibrate_corpus); a new variant starts from the model's entry.
     kept = {k: v for k, v in models.get(key, models.get(embedder.model_id, {})).items()
-            if k in ("decline", "judge")}
+            if k in ("decline", "judge", "corpus")}
     models[key] = {**kept,
         "same_language": entry["same_language"], "cross_language": entry["cross_language"],
         "claim_bar": entry["claim_bar"], "name_bar": entry["name_bar"],
