@@ -450,7 +450,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--min-answer-rate", type=float, default=0.9,
                     help="answer at least this share of answerable questions")
-    ap.add_argument("--gate-answer-rate", type=float, default=0.97,
+    ap.add_argument("--gate-answer-rate", type=float, default=0.99,
                     help="the same, for the gate before an answer model")
     ap.add_argument("--decline", type=int, default=0, metavar="PARAGRAPHS",
                     help="instead: calibrate the local model's decline with retrieval on "

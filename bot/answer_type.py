@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from enum import Enum
 
+from bot.citations import MARKER
 from bot.verify import dates_in, fold, name_known, names_in, numbers_in
 
 
@@ -100,6 +101,7 @@ _QUANTITIES = re.compile(
     r"|seventy|eighty|ninety)-\w+|moitie|half|un seul|une seule|a single|only one|one)\b")
 # "un civil" answers "combien de civils ?" where a bare article before any noun would not.
 _ONE_OF = re.compile(r"\b(?:un|une|a|an)\s+([^\W\d_]{4,})")
+_SINGLE = re.compile(r"\b(?:one|single|seul|seule|unique)\b")
 _YEAR = re.compile(r"^(?:1[0-9]|20)\d\d$")
 
 
@@ -155,8 +157,20 @@ def holds_kind(question: str, sentences: Sequence[str], answer: str | None = Non
     # A year the question names ("how many died in 2014?") is no answer; a count it
     # names may be ("how many soldiers died in the two attacks?" "Two soldiers…").
     asked_years = {n for n in numbers_in(question) if _YEAR.match(f"{n:.0f}")}
+    if not _holds_count_or_date(kind, question, text, asked_years):
+        return False
+    # A written answer must say it too: "The soldiers were wounded by a fighter [1]."
+    # cites the sentence with the count but does not answer "how many were wounded?".
+    return answer is None or _holds_count_or_date(
+        kind, question, MARKER.sub("", answer), asked_years, single=True)
+
+
+def _holds_count_or_date(kind: Kind, question: str, text: str, asked_years: set[float],
+                         single: bool = False) -> bool:
     new_numbers = bool(numbers_in(text) - asked_years) or bool(
         _quantities(text) - _quantities(question))
+    if single and _SINGLE.search(fold(text)):
+        new_numbers = True  # "only one soldier", "un seul civil"
     new_dates = bool(dates_in(text) - dates_in(question)) or bool(
         _RELATIVE_DATES.search(fold(text).replace("’", "'")))
     if kind is Kind.NUMBER:

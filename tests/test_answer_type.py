@@ -126,3 +126,27 @@ def test_answers_written_without_digits(question: str, sentence: str) -> None:
 ])
 def test_a_place_question_needs_a_place(sentence: str, holds: bool) -> None:
     assert holds_kind("Where did it happen?", [sentence]) is holds
+
+
+WOUNDED = ("deux soldats américains et un civil avaient trouvé la mort, tandis que trois "
+           "autres militaires avaient été blessés lors d’une embuscade menée par un "
+           "combattant de Daech.")
+
+
+@pytest.mark.parametrize(("question", "answer", "holds"), [
+    ("And how many were wounded?", "The soldiers were wounded by a Daech fighter [1].", False),
+    ("And how many were wounded?", "Three other soldiers were wounded [1].", True),
+    ("Combien de militaires ont été blessés ?", "Ils ont été blessés par un combattant [1].",
+     False),
+    ("Combien de militaires ont été blessés ?", "Trois militaires ont été blessés [1].", True),
+    ("Combien de civils ont été tués ?", "Un civil a été tué [1].", True),
+    ("How many civilians died?", "A civilian died [1].", True),
+    ("How many civilians died?", "Only one civilian died [1].", True),
+    ("When did they die?", "They died in an ambush near Palmyra [1].", False),
+    ("When was it announced?", "It was announced on Saturday [1].", True),
+])
+def test_a_written_answer_must_say_the_count_or_date_itself(question: str, answer: str,
+                                                            holds: bool) -> None:
+    sentence = "Le CENTCOM a indiqué samedi que " + WOUNDED
+    assert holds_kind(question, [sentence], answer) is holds
+    assert holds_kind(question, [sentence])  # the sentence alone does hold one
