@@ -164,9 +164,32 @@ class Claim:
     cited: tuple[int, ...]  # the [n] the model wrote
 
 
+# "[7] indicates that two soldiers died." / "Selon [7], deux soldats…": a small model
+# makes the marker the subject; once markers are stripped the claim would read
+# "indicates that…", so the marker is moved behind the claim it supports.
+_VERBS = (r"indicates|states|says|shows|mentions|reports|notes|explains|confirms|specifies"
+          r"|indique|précise|dit|mentionne|affirme|rapporte|explique|confirme|note")
+_CITING_OPENING = re.compile(
+    r"^\W*(?:(?:the\s+|la\s+|l['’])?(?:sentence|phrase|article)\s+)?\[(\d{1,3})\]\s*"
+    rf"(?:{_VERBS})\s+(?:that\s+|que\s+|qu['’]\s*)?"
+    r"|^\W*(?:according\s+to|selon|d['’]après)\s+(?:(?:the\s+|la\s+)?(?:sentence|phrase)\s+)?"
+    r"\[(\d{1,3})\]\s*,?\s*", re.IGNORECASE)
+
+
+def _lift_citing_subject(sentence: str) -> str:
+    m = _CITING_OPENING.match(sentence)
+    if not m:
+        return sentence
+    rest = sentence[m.end():].strip()
+    if not rest:
+        return sentence
+    return f"{rest[0].upper()}{rest[1:]} [{m.group(1) or m.group(2)}]"
+
+
 def claims_of(answer: str) -> list[Claim]:
     out = []
     for sentence in split_sentences(answer):
+        sentence = _lift_citing_subject(sentence)
         cited = tuple(int(m.group(1)) for m in MARKER.finditer(sentence))
         text = MARKER.sub("", sentence).strip()
         if any(ch.isalnum() for ch in text):

@@ -69,6 +69,20 @@ def test_valid_answer_kept_with_verbatim_citation(bot: Citebot, model: QueueChat
     assert QUESTION in user and "French" in user
 
 
+@pytest.mark.parametrize("opening", ["[{n}] indique que d", "Selon la phrase [{n}], d",
+                                     "[{n}] states that d"])
+def test_a_marker_as_subject_goes_behind_its_claim(bot: Citebot, model: QueueChatModel,
+                                                   opening: str) -> None:
+    model.replies.append("x")  # placeholder to learn the numbering
+    bot.ask(QUESTION, bot.new_conversation())
+    n = 1 + [i for i, text in enumerate(numbered_ids(model))
+             if "deux soldats américains" in text][0]
+    a = ask(bot, model, opening.format(n=n) + "eux soldats américains et un civil ont trouvé "
+                        "la mort lors de l’embuscade de Palmyre.")
+    assert a.answered and [c.id for c in a.citations] == ["palmyre.fr:7"]
+    assert a.answer.startswith("Deux soldats américains") and a.answer.endswith("[1].")
+
+
 def test_wrong_number_is_repaired(bot: Citebot, model: QueueChatModel) -> None:
     a = ask(bot, model, "Deux soldats américains et un civil ont trouvé la mort lors de "
                         "l’embuscade de Palmyre [9].")
