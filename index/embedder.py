@@ -44,10 +44,6 @@ def titled(prompt: str, title: str | None) -> str:
     return prompt.replace(TITLE_FIELD, clean)
 
 
-def takes_titles(embedder: Embedder) -> bool:
-    return TITLE_FIELD in embedder.document_prompt
-
-
 class Embedder(Protocol):
     """What the index needs from an embedding model.
 
