@@ -365,8 +365,8 @@ def judge_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCach
                 out.append(JudgeSample(**base, outcome="declined", p_yes=None))
                 continue
             result = verify(d.draft.text, near.article, d.question,
-                            embed=lambda t: cache.embedder.embed_documents(t),
-                            sentence_vectors=vecs, bar=bars.claim_bar, name_bar=bars.name_bar,
+                            similarity=lambda t, v=vecs: cache.embedder.embed_documents(t) @ v.T,
+                            bar=bars.claim_bar, name_bar=bars.name_bar,
                             eligible=[n - 1 for n in d.hint])
             if not result.citations:
                 out.append(JudgeSample(**base, outcome="unverified", p_yes=None))

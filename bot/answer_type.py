@@ -101,7 +101,6 @@ _QUANTITIES = re.compile(
     r"|seventy|eighty|ninety)-\w+|moitie|half|un seul|une seule|a single|only one|one)\b")
 # "un civil" answers "combien de civils ?" where a bare article before any noun would not.
 _ONE_OF = re.compile(r"\b(?:un|une|a|an)\s+([^\W\d_]{4,})")
-_SINGLE = re.compile(r"\b(?:one|single|seul|seule|unique)\b")
 _YEAR = re.compile(r"^(?:1[0-9]|20)\d\d$")
 
 
@@ -162,18 +161,19 @@ def holds_kind(question: str, sentences: Sequence[str], answer: str | None = Non
     # A written answer must say it too: "The soldiers were wounded by a fighter [1]."
     # cites the sentence with the count but does not answer "how many were wounded?".
     return answer is None or _holds_count_or_date(
-        kind, question, MARKER.sub("", answer), asked_years, single=True)
+        kind, question, MARKER.sub("", answer), asked_years)
 
 
-def _holds_count_or_date(kind: Kind, question: str, text: str, asked_years: set[float],
-                         single: bool = False) -> bool:
-    new_numbers = bool(numbers_in(text) - asked_years) or bool(
-        _quantities(text) - _quantities(question))
-    if single and _SINGLE.search(fold(text)):
-        new_numbers = True  # "only one soldier", "un seul civil"
+def _holds_count_or_date(kind: Kind, question: str, text: str,
+                         asked_years: set[float]) -> bool:
+    new_numbers = bool(numbers_in(text) - asked_years)
+    quantities = bool(_quantities(text) - _quantities(question))
+    if kind is Kind.NUMBER:
+        return new_numbers or quantities or _counted_once(question, text)
     new_dates = bool(dates_in(text) - dates_in(question)) or bool(
         _RELATIVE_DATES.search(fold(text).replace("’", "'")))
-    if kind is Kind.NUMBER:
-        return new_numbers or _counted_once(question, text)
-    # A date is a day or month name, or a number (a year, "le 12 novembre").
+    if kind is Kind.NUMBER_OR_DATE:  # a duration may be vague: "several months"
+        return new_dates or new_numbers or quantities
+    # A date is a day or month name, or a number (a year, "le 12 novembre"); a vague
+    # quantity ("a single statement") is not.
     return new_dates or new_numbers

@@ -34,7 +34,6 @@ from bot.lang import Detector
 from bot.messages import message
 from bot.types import Answer, Citation, Lang
 from bot.verify import verify
-from index.embedder import TITLE_FIELD
 from index.retriever import Retriever
 
 log = logging.getLogger(__name__)
@@ -76,7 +75,6 @@ class CitedQA:
         langs = Counter(s.lang for s in self.retriever.index.manifest.sources)
         self.article_lang: Lang = "en" if langs.most_common(1)[0][0] == "en" else "fr"
         self._doc_lang = {s.id: s.lang for s in self.retriever.index.manifest.sources}
-        self._doc_title = {s.id: s.title for s in self.retriever.index.manifest.sources}
 
     # -- steps ---------------------------------------------------------------------------
 
@@ -154,19 +152,24 @@ class CitedQA:
             numbered = state["numbered"]
             index = self.retriever.index
             embedder = self.retriever.embedder
-            # Claims are embedded as the sentences were, with the title of the article
-            # that best supports the answer when the sentences carry theirs.
-            title = self._doc_title.get(state["support"][0].sentence.doc_id, "")
+            vectors = index.vectors([s.id for s in numbered])
+            titles = [index.title_of(s.doc_id) for s in numbered]
 
-            def embed(texts: list[str]) -> np.ndarray:
-                if TITLE_FIELD not in index.manifest.spec.document_prompt:
-                    return embedder.embed_documents(texts)
-                return embedder.embed_documents(texts, titles=[title] * len(texts))
+            def similarity(claims: list[str]) -> np.ndarray:
+                if titles[0] is None:  # an untitled index
+                    return embedder.embed_documents(claims) @ vectors.T
+                # Each sentence's vector holds its article's title: a claim is compared
+                # with it as embedded under that same title.
+                sims = np.zeros((len(claims), len(numbered)), dtype=np.float32)
+                for title in set(titles):
+                    cols = [i for i, t in enumerate(titles) if t == title]
+                    claim_vecs = embedder.embed_documents(claims,
+                                                          titles=[title or ""] * len(claims))
+                    sims[:, cols] = claim_vecs @ vectors[cols].T
+                return sims
 
             result = verify(
-                draft, numbered, state["question"],
-                embed=embed,
-                sentence_vectors=index.vectors([s.id for s in numbered]),
+                draft, numbered, state["question"], similarity=similarity,
                 bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
                 eligible=state.get("eligible"),
             )

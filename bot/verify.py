@@ -169,11 +169,14 @@ class Claim:
 # "indicates that…", so the marker is moved behind the claim it supports.
 _VERBS = (r"indicates|states|says|shows|mentions|reports|notes|explains|confirms|specifies"
           r"|indique|précise|dit|mentionne|affirme|rapporte|explique|confirme|note")
+# Only with "that/que" or the comma: "[1] Reports from CENTCOM say…" (a marker the
+# splitter left at the start of the next sentence) must stay as it is.
 _CITING_OPENING = re.compile(
     r"^\W*(?:(?:the\s+|la\s+|l['’])?(?:sentence|phrase|article)\s+)?\[(\d{1,3})\]\s*"
-    rf"(?:{_VERBS})\s+(?:that\s+|que\s+|qu['’]\s*)?"
+    rf"(?:{_VERBS})\s+(?:that\s+|que\s+|qu['’]\s*)"
     r"|^\W*(?:according\s+to|selon|d['’]après)\s+(?:(?:the\s+|la\s+)?(?:sentence|phrase)\s+)?"
-    r"\[(\d{1,3})\]\s*,?\s*", re.IGNORECASE)
+    r"\[(\d{1,3})\]\s*,\s*", re.IGNORECASE)
+_NOT_A_CLAIM_START = re.compile(r"^(?:\[\d|and\b|et\b|\W*$)", re.IGNORECASE)
 
 
 def _lift_citing_subject(sentence: str) -> str:
@@ -181,7 +184,7 @@ def _lift_citing_subject(sentence: str) -> str:
     if not m:
         return sentence
     rest = sentence[m.end():].strip()
-    if not rest:
+    if not rest or _NOT_A_CLAIM_START.match(rest):
         return sentence
     return f"{rest[0].upper()}{rest[1:]} [{m.group(1) or m.group(2)}]"
 
@@ -213,17 +216,17 @@ def verify(
     answer: str,
     numbered: Sequence[Sentence],
     question: str,
-    embed: Callable[[list[str]], np.ndarray],
-    sentence_vectors: np.ndarray,
+    similarity: Callable[[list[str]], np.ndarray],
     bar: float,
     name_bar: float,
     eligible: Collection[int] | None = None,
 ) -> Verdict:
     """Keep the supported claims of ``answer``, each cited to sentences of ``numbered``.
 
-    ``numbered[i]`` is the sentence the model saw as ``[i+1]``; ``sentence_vectors[i]``
-    its embedding. ``bar`` is the similarity a supporting sentence needs; ``name_bar``
-    the higher one when the claim names something the sentences never mention.
+    ``numbered[i]`` is the sentence the model saw as ``[i+1]``; ``similarity(claims)``
+    is the (claims × numbered) cosine of each claim with each sentence. ``bar`` is the
+    similarity a supporting sentence needs; ``name_bar`` the higher one when the claim
+    names something the sentences never mention.
     ``eligible``: the indices of ``numbered`` that may support a claim (default: all).
     A model shown the whole article sometimes copies a sentence the question is not
     about; restricting support to what retrieval also found keeps that out.
@@ -231,7 +234,7 @@ def verify(
     claims = claims_of(answer)
     if not claims or not numbered:
         return Verdict("", [], len(claims), 0, False)
-    sims = embed([c.text for c in claims]) @ sentence_vectors.T
+    sims = similarity([c.text for c in claims])
     # Shared content words break near-ties between sentences on the same topic (the
     # claim "secretary of State" belongs with the sentence that says "secrétaire d'État").
     overlap = np.array([[word_overlap(c.text, s.text) for s in numbered] for c in claims])

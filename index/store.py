@@ -70,7 +70,7 @@ def _new_faiss(kind: str, dimension: int) -> Any:
     return faiss.IndexFlatIP(dimension)
 
 
-def document_prompt_for(embedder: Embedder, articles: int, titles_from: int = 1) -> str:
+def document_prompt_for(embedder: Embedder, articles: int, titles_from: int = 0) -> str:
     """The document prompt an index of ``articles`` articles is embedded with.
 
     Titles are embedded only from ``titles_from`` articles up (0: never): they tell
@@ -83,7 +83,7 @@ def document_prompt_for(embedder: Embedder, articles: int, titles_from: int = 1)
 
 
 def spec_for(articles: Sequence[Article], embedder: Embedder, kind: str = "flat",
-             titles_from: int = 1) -> IndexSpec:
+             titles_from: int = 0) -> IndexSpec:
     return IndexSpec(
         model_id=embedder.model_id,
         query_prompt=embedder.query_prompt,
@@ -108,12 +108,19 @@ class SentenceIndex:
         self._faiss = vectors
         self._by_id = {s.id: s for s in sentences}
         self._row = {s.id: row for row, s in enumerate(sentences)}
+        self._titles = {src.id: embedded_title(src.id, src.title) for src in manifest.sources}
 
     def __len__(self) -> int:
         return len(self.sentences)
 
     def get(self, sentence_id: str) -> Sentence | None:
         return self._by_id.get(sentence_id)
+
+    def title_of(self, doc_id: str) -> str | None:
+        """The title the article's sentences were embedded with; None when untitled."""
+        if TITLE_FIELD not in self.manifest.spec.document_prompt:
+            return None
+        return self._titles.get(doc_id, "")
 
     def vectors(self, sentence_ids: Sequence[str]) -> np.ndarray:
         """The stored embeddings of these sentences, in order."""
@@ -208,8 +215,15 @@ def _previous_vectors(path: Path, key: EmbeddingKey) -> PreviousVectors | None:
                            old.manifest.dimension)
     if old_key != key:
         return None
-    titles = {src.id: src.title for src in old.manifest.sources} if titled_key(key) else None
+    titles = ({src.id: embedded_title(src.id, src.title) for src in old.manifest.sources}
+              if titled_key(key) else None)
     return PreviousVectors([_digest(s, titles) for s in old.sentences], old._faiss)
+
+
+def embedded_title(doc_id: str, title: str) -> str:
+    """The title a sentence is embedded with: none for a placeholder that only repeats
+    the article's id (a JSONL line without a title)."""
+    return "" if title == doc_id else title
 
 
 def titled_key(key: EmbeddingKey) -> bool:
@@ -245,7 +259,7 @@ def build_index(
     *,
     batch_size: int = BUILD_BATCH,
     kind: str = "flat",
-    titles_from: int = 1,
+    titles_from: int = 0,
 ) -> SentenceIndex:
     """Split, embed and write ``articles`` as the index at ``path`` (atomically).
 
@@ -268,7 +282,7 @@ def build_index(
     key = EmbeddingKey(embedder.model_id,
                        document_prompt_for(embedder, len(articles), titles_from),
                        variant_of(embedder), embedder.dimension)
-    titles = {a.id: a.title for a in articles} if titled_key(key) else None
+    titles = {a.id: embedded_title(a.id, a.title) for a in articles} if titled_key(key) else None
     previous = _previous_vectors(path, key)
     checkpoint = Checkpoint(path.with_name(f"{path.name}.checkpoint"), key)
     builds = path.with_name(f"{path.name}.builds")
@@ -360,7 +374,7 @@ def open_index(
     rebuild: bool = True,
     progress: Callable[[int, int], None] | None = None,
     kind: str = "flat",
-    titles_from: int = 1,
+    titles_from: int = 0,
 ) -> SentenceIndex:
     """The index for ``articles``: reused when its manifest fits, else rebuilt or refused."""
     expected = spec_for(articles, embedder, kind, titles_from)

@@ -440,3 +440,16 @@ def test_a_number_question_answered_by_a_sentence_with_one(
     a = ask(bot, model, "Trois militaires ont été blessés lors de l’embuscade de Palmyre [1].",
             "Combien de militaires ont été blessés lors de l’embuscade de Palmyre ?")
     assert a.answered and "palmyre.fr:7" in [c.id for c in a.citations]
+
+
+@pytest.mark.parametrize(("reply", "second"), [
+    ("Deux soldats sont morts. [1] Selon [1] et [2], ils ont été tués à Palmyre.", "Selon"),
+    ("Deux soldats sont morts. [1] Reports say that they died near Palmyra.", "Reports say"),
+    ("[1] Reports from CENTCOM say three were wounded [2].", "Reports from CENTCOM"),
+    ("[2] Notes : trois blessés.", "Notes"),
+])
+def test_a_marker_left_at_a_sentence_start_is_not_mistaken_for_a_subject(
+        reply: str, second: str) -> None:
+    from bot.verify import claims_of
+
+    assert claims_of(reply)[-1].text.startswith(second)

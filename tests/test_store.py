@@ -247,22 +247,39 @@ def _titled(arts, title: str):
 
 
 def test_titles_are_embedded_and_a_new_title_re_embeds(tmp_path: Path, articles) -> None:
-    (tmp_path / "autre.txt").write_text("Une autre histoire. Elle parle de montagnes.")
-    other = load_articles([tmp_path / "autre.txt"])
+    (tmp_path / "recit-alpin.txt").write_text("Une autre histoire. Elle parle de montagnes.")
+    other = load_articles([tmp_path / "recit-alpin.txt"])
     emb = FakeEmbedder(document_prompt="title: {title} | ")
     path = tmp_path / "idx"
-    built = open_index(path, [*articles, *other], emb)
+    built = open_index(path, [*articles, *other], emb, titles_from=1)
     assert built.manifest.spec.document_prompt == "title: {title} | "
     assert emb.documents_embedded == 12
+    assert (built.title_of(other[0].id), built.title_of(articles[0].id)) == (
+        "recit alpin", "palmyre")
     # A word of the title alone, in no sentence, finds the titled article.
-    assert built.search(emb.embed_query("autre"), 1)[0].sentence.doc_id == other[0].id
+    hit = built.search(emb.embed_query("alpin"), 1)[0]
+    assert hit.sentence.doc_id == other[0].id and hit.score > 0.3
     before = built.search(emb.embed_query("chroniques"), 1)[0].score
     renamed = [*_titled(articles, "Chroniques désertiques"), *other]
-    again = open_index(path, renamed, emb)
+    again = open_index(path, renamed, emb, titles_from=1)
     # Only the renamed article's sentences are embedded again, with their new title.
     assert emb.documents_embedded == 12 + 10
     hit = again.search(emb.embed_query("chroniques"), 1)[0]
     assert hit.sentence.doc_id == articles[0].id and hit.score > before + 0.1
+
+
+def test_a_placeholder_title_is_embedded_as_none(tmp_path: Path) -> None:
+    (tmp_path / "feed.jsonl").write_text('{"text": "Une histoire de montagnes."}\n')
+    art = load_articles([tmp_path / "feed.jsonl"])
+    assert art[0].title == art[0].id  # the loader's placeholder
+    emb = FakeEmbedder(document_prompt="title: {title} | ")
+    index = open_index(tmp_path / "idx", art, emb, titles_from=1)
+    assert index.title_of(art[0].id) == ""
+    assert np.allclose(index.vectors([index.sentences[0].id]),
+                       emb.embed_documents([index.sentences[0].text], titles=[""]))
+    untitled = open_index(tmp_path / "plain", art, emb)  # titles_from defaults to never
+    assert untitled.title_of(art[0].id) is None
+    assert untitled.manifest.spec.document_prompt == "title: none | "
 
 
 def test_titles_only_from_enough_articles(tmp_path: Path, articles) -> None:
