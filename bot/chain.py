@@ -160,13 +160,15 @@ class CitedQA:
                     return embedder.embed_documents(claims) @ vectors.T
                 # Each sentence's vector holds its article's title: a claim is compared
                 # with it as embedded under that same title.
-                sims = np.zeros((len(claims), len(numbered)), dtype=np.float32)
-                for title in set(titles):
-                    cols = [i for i, t in enumerate(titles) if t == title]
-                    claim_vecs = embedder.embed_documents(claims,
-                                                          titles=[title or ""] * len(claims))
-                    sims[:, cols] = claim_vecs @ vectors[cols].T
-                return sims
+                distinct = list(dict.fromkeys(t or "" for t in titles))
+                # One batch: every claim under every title the sentences carry.
+                claim_vecs = embedder.embed_documents(
+                    [c for _ in distinct for c in claims],
+                    titles=[t for t in distinct for _ in claims],
+                ).reshape(len(distinct), len(claims), -1)
+                under = [distinct.index(t or "") for t in titles]
+                return np.stack([claim_vecs[under[i]] @ vectors[i]
+                                 for i in range(len(numbered))], axis=1)
 
             result = verify(
                 draft, numbered, state["question"], similarity=similarity,

@@ -6,6 +6,7 @@ article; the real model's cross-lingual behaviour is in test_real_llm.py.
 
 import re
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -453,3 +454,27 @@ def test_a_marker_left_at_a_sentence_start_is_not_mistaken_for_a_subject(
     from bot.verify import claims_of
 
     assert claims_of(reply)[-1].text.startswith(second)
+
+
+def test_claims_in_a_titled_corpus_are_checked_under_each_sentences_title(
+        settings: Settings, model: QueueChatModel, tmp_path: Path) -> None:
+    concert = tmp_path / "concert-de-jazz.txt"
+    concert.write_text("Le concert de jazz a réuni deux mille spectateurs samedi à Lyon. "
+                       "Les musiciens ont joué pendant trois heures.")
+    s = settings.model_copy(update={"articles": [*settings.articles, concert],
+                                    "embed_titles_from": 1, "llm_article_tokens": 0})
+    bot = create_citebot(s, embedder=FakeEmbedder(document_prompt="title: {title} | "),
+                         detector=FakeDetector(), chat_model=model)
+    bot.qa.thresholds = type(bot.qa.thresholds)(
+        0.99, 0.99, claim_bar=0.2, name_bar=0.99, gate_same_language=0.1,
+        gate_cross_language=0.1)
+    assert bot.qa.retriever.index.title_of("concert-de-jazz") == "concert de jazz"
+    question = "Combien de spectateurs le concert de jazz a-t-il réunis à Lyon ?"
+    model.replies.append("x")  # placeholder to learn the numbering
+    bot.ask(question, bot.new_conversation())
+    seen = numbered_ids(model)
+    assert len(seen) > 2  # sentences of both articles: claims are embedded under two titles
+    n = 1 + [i for i, text in enumerate(seen) if "spectateurs" in text][0]
+    a = ask(bot, model, f"Le concert de jazz a réuni deux mille spectateurs à Lyon [{n}].",
+            question)
+    assert a.answered and [c.id for c in a.citations] == ["concert-de-jazz:1"]
