@@ -150,6 +150,10 @@ NUMBERED = [Sentence(f"a:{i}", "a", i, 1, t) for i, t in enumerate([
     "Marco Rubio a réaffirmé l’appui des États-Unis au gouvernement syrien.",
 ], start=1)]
 VECTORS = _EMB.embed_documents([s.text for s in NUMBERED])
+
+
+def _similarity(claims: list[str]) -> np.ndarray:
+    return _EMB.embed_documents(claims) @ VECTORS.T
 claim_words = st.sampled_from([
     "Deux", "soldats", "américains", "civil", "mort", "Palmyre", "Trois", "blessés",
     "embuscade", "Marco", "Rubio", "Paris", "quarante", "40", "2", "3", ".", "!", "?",
@@ -161,8 +165,8 @@ model_output = st.lists(st.one_of(claim_words, st.text(max_size=6)), max_size=40
 @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(model_output)
 def test_verifier_only_cites_numbered_sentences(draft: str) -> None:
-    v = verify(draft, NUMBERED, "Qui est mort ?", embed=_EMB.embed_documents,
-               sentence_vectors=VECTORS, bar=0.3, name_bar=0.99)
+    v = verify(draft, NUMBERED, "Qui est mort ?", similarity=_similarity, bar=0.3,
+               name_bar=0.99)
     ids_ = [s.id for s in NUMBERED]
     assert all(c.id in ids_ and c.text == NUMBERED[ids_.index(c.id)].text
                for c in v.citations)
@@ -178,7 +182,6 @@ def test_verifier_only_cites_numbered_sentences(draft: str) -> None:
 def test_verifier_handles_vectors_of_the_claims_embedder() -> None:
     # A guard that the property above really exercises kept claims.
     v = verify("Deux soldats américains et un civil ont trouvé la mort près de Palmyre [3].",
-               NUMBERED, "Qui est mort ?", embed=_EMB.embed_documents,
-               sentence_vectors=VECTORS, bar=0.3, name_bar=0.99)
+               NUMBERED, "Qui est mort ?", similarity=_similarity, bar=0.3, name_bar=0.99)
     assert v.citations and v.citations[0].id == "a:1" and v.repaired == 1
     assert np.isclose(float(VECTORS[0] @ VECTORS[0]), 1.0)
