@@ -160,13 +160,14 @@ class CitedQA:
                     return embedder.embed_documents(claims) @ vectors.T
                 # Each sentence's vector holds its article's title: a claim is compared
                 # with it as embedded under that same title.
-                distinct = list(dict.fromkeys(t or "" for t in titles))
+                named = [t or "" for t in titles]
+                distinct = list(dict.fromkeys(named))
                 # One batch: every claim under every title the sentences carry.
                 claim_vecs = embedder.embed_documents(
                     [c for _ in distinct for c in claims],
                     titles=[t for t in distinct for _ in claims],
                 ).reshape(len(distinct), len(claims), -1)
-                under = [distinct.index(t or "") for t in titles]
+                under = [distinct.index(t) for t in named]
                 return np.stack([claim_vecs[under[i]] @ vectors[i]
                                  for i in range(len(numbered))], axis=1)
 

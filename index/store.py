@@ -215,9 +215,9 @@ def _previous_vectors(path: Path, key: EmbeddingKey) -> PreviousVectors | None:
                            old.manifest.dimension)
     if old_key != key:
         return None
-    titles = ({src.id: embedded_title(src.id, src.title) for src in old.manifest.sources}
-              if titled_key(key) else None)
-    return PreviousVectors([_digest(s, titles) for s in old.sentences], old._faiss)
+    # Embedded like ``key``: titled exactly when the new build is.
+    return PreviousVectors([text_digest(s.text, old.title_of(s.doc_id)) for s in old.sentences],
+                           old._faiss)
 
 
 def embedded_title(doc_id: str, title: str) -> str:
