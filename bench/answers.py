@@ -30,9 +30,9 @@ from typing import Any
 from bench.servers import llama_server
 from bench.stats import percentile
 from bot.app import Citebot, create_citebot
+from bot.facts import fold
 from bot.lang import LanguageDetector
 from bot.settings import Settings
-from bot.verify import fold
 
 HERE = Path(__file__).resolve().parent
 DEV = HERE.parent.parent / "shared" / "article" / "dev_questions.jsonl"

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from enum import Enum
 
 from bot.citations import MARKER
-from bot.verify import dates_in, fold, name_known, names_in, numbers_in
+from bot.facts import dates_in, fold, name_known, names_in, numbers_in
 
 
 class Kind(Enum):

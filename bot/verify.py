@@ -15,15 +15,14 @@ dropped. An answer left with no claim is not shown.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
-from itertools import combinations
 
 import numpy as np
 
 from bot.citations import MARKER
+from bot.dates import trim_unsupported_dates
+from bot.facts import STOP, WORDS, fold, name_known, names_in, numbers_supported
 from bot.types import Citation
 from index.splitter import split_sentences
 from index.types import Sentence
@@ -32,121 +31,13 @@ from index.types import Sentence
 REPAIR_MARGIN = 0.1
 # Weight of shared content words (0-1) against cosine similarity when ranking sentences.
 OVERLAP_WEIGHT = 0.2
-_STOP = frozenset(
-    "the and for that with this from were was are has have had its his her their they "
-    "les des une que qui dans pour par avec est sont ont été était sur aux du au ses son "
-    "cette ces leur".split()
-)
-
-_NUMBER_WORDS = {
-    # English
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "hundred": 100, "thousand": 1000,
-    # French
-    "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7, "huit": 8,
-    "dix": 10, "onze": 11, "douze": 12, "vingt": 20, "trente": 30, "quarante": 40,
-    "cinquante": 50, "cent": 100, "mille": 1000,
-}
-# Days and months are facts like numbers: a claim naming one needs a sentence naming it
-# ("Sunday" for "samedi" is a wrong answer however close the sentences are).
-_DATE_WORDS = {
-    w: i for i, names in enumerate([
-        "monday lundi", "tuesday mardi", "wednesday mercredi", "thursday jeudi",
-        "friday vendredi", "saturday samedi", "sunday dimanche", "january janvier",
-        "february fevrier", "march mars", "april avril", "may mai", "june juin",
-        "july juillet", "august aout", "september septembre", "october octobre",
-        "november novembre", "december decembre"]) for w in names.split()
-}
-# "one/un/une" double as articles ("un civil"): they count in sums but are never required.
-_ONE = {"one", "un", "une"}
-_DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
-_WORDS = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
-_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w’'-]{2,})")
-_NOT_NAMES = frozenset(
-    "The This That These Those There They Their According Selon Les Des Une Cette Ces "
-    "Son Ses Leur Dans Pour And But Yes Non Oui".split()
-)
-_OPENING = re.compile(r"^\W*([A-Z][\w’'-]{2,})")
-# Closed-class words that open sentences: capitalised there, never names.
-_OPENERS = frozenset(
-    "after also although among another any are both but despite did during each either "
-    "even every few for from had has have her here his how however its many more most "
-    "neither nor not none nothing now one only other over several she since some such "
-    "then there these they this those through thus under until was were what when where "
-    "which while who whom whose why with within without yes you "
-    "ainsi alors apres aucun aucune aussi autour avant avec car ceci cela celle celui "
-    "certains chaque comme comment depuis donc durant elle elles entre environ ils lors "
-    "mais malgre meme nous oui parmi pendant plusieurs pour pourquoi quand quel quelle "
-    "quels quelles selon sous tous toutes tout vers".split()
-)
-
-
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def numbers_in(text: str) -> set[float]:
-    found = {float(d.replace(",", ".")) for d in _DIGITS.findall(text)}
-    for word in _WORDS.findall(fold(text)):
-        if word in _NUMBER_WORDS:
-            found.add(float(_NUMBER_WORDS[word]))
-    return found
-
-
-def _ones(text: str) -> int:
-    return sum(w in _ONE for w in _WORDS.findall(fold(text)))
-
-
-def dates_in(text: str) -> set[int]:
-    """The days and months ``text`` names, French and English alike."""
-    # Lower-case "may" is the English verb; French months are written lower-case.
-    return {_DATE_WORDS[fold(w)] for w in _WORDS.findall(text)
-            if fold(w) in _DATE_WORDS and w != "may"}
-
-
-def numbers_supported(claim: str, source: str) -> bool:
-    if not dates_in(claim) <= dates_in(source):
-        return False
-    have = numbers_in(source)
-    pool = sorted(have) + [1.0] * min(_ones(source), 2)
-    sums = {a + b for a, b in combinations(pool, 2)}
-    return all(n in have or n in sums for n in numbers_in(claim))
-
-
-def names_in(claim: str, ordinary: str = "") -> list[str]:
-    """Capitalised words of ``claim`` that may be names.
-
-    The opening word is capitalised anyway: it counts as a possible name unless it is a
-    closed-class word or ``ordinary`` (text known to be about the same thing: the
-    article) uses it in lower case ("Deux soldats…" opens a claim, "deux" is no name).
-    """
-    names = [n for n in _CAPITALISED.findall(claim) if n not in _NOT_NAMES]
-    opening = _OPENING.match(claim)
-    if opening:
-        word = opening.group(1)
-        folded = fold(word)
-        common = (word in _NOT_NAMES or folded in _OPENERS or folded in _STOP
-                  or folded in _NUMBER_WORDS or folded in _DATE_WORDS
-                  or re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", ordinary))
-        if not common:
-            names.insert(0, word)
-    return names
-
-
-def name_known(name: str, text: str) -> bool:
-    target = fold(name)
-    for word in _WORDS.findall(fold(text)):
-        if word == target or (len(word) >= 5 and word[:5] == target[:5]):
-            return True
-        if SequenceMatcher(None, word, target).ratio() >= 0.75:
-            return True
-    return False
+# The closest sentences (besides the cited ones) a claim with a completed date is
+# trimmed against.
+TRIM_CANDIDATES = 3
 
 
 def _content_words(text: str) -> set[str]:
-    return {w for w in _WORDS.findall(fold(text)) if len(w) > 3 and w not in _STOP}
+    return {w for w in WORDS.findall(fold(text)) if len(w) > 3 and w not in STOP}
 
 
 def word_overlap(claim: str, sentence: str) -> float:
@@ -248,17 +139,23 @@ def verify(
     dropped = repaired = 0
     invented = False
     for claim, row, rank in zip(claims, sims, ranking, strict=True):
-        unknown_name = any(not name_known(n, context)
-                           for n in names_in(claim.text, ordinary))
-        need = name_bar if unknown_name else bar
+        names = names_in(claim.text, ordinary)
+        unknown_name = any(not name_known(n, context) for n in names)
+        # What the answer adds must come from the sentence that supports it, names as
+        # much as numbers: "the fighter was Asaad al-Shaibani" names a man the article
+        # has, but not in the sentence about the fighter. Names the question brought
+        # are its topic, not its answer.
+        given = [n for n in names if not name_known(n, question)]
 
-        def supports(i: int, claim: Claim = claim, row: np.ndarray = row,
-                     need: float = need) -> bool:
+        def supports(i: int, text: str = claim.text, row: np.ndarray = row,
+                     given: list[str] = given, unknown_name: bool = unknown_name) -> bool:
+            need = name_bar if unknown_name or any(
+                not name_known(n, numbered[i].text) for n in given) else bar
             return (allowed is None or i in allowed) and row[i] >= need and numbers_supported(
-                claim.text, numbered[i].text)
+                text, numbered[i].text)
 
-        valid = [n - 1 for n in claim.cited if 0 < n <= len(numbered)]
-        good = [i for i in dict.fromkeys(valid) if supports(i)]
+        valid = list(dict.fromkeys(n - 1 for n in claim.cited if 0 < n <= len(numbered)))
+        good = [i for i in valid if supports(i)]
         best = max(range(len(numbered)), key=lambda i: rank[i])
         # A cited sentence that merely clears the bar loses to one that clearly says it
         # better: small models often cite the neighbour of the right sentence.
@@ -268,6 +165,23 @@ def verify(
             good, repaired = [best], repaired + 1
         if good:
             kept.append((claim.text, good))
+            continue
+        # A date the model completed ("12 novembre dernier" → "12 November 2024"): keep
+        # what a sentence says, without the parts it does not. Each trimmed claim is
+        # compared anew: the untrimmed one leans towards any sentence holding a date
+        # ("décembre 2024" for "on Sunday, December 12, 2024").
+        closest = sorted(range(len(numbered)), key=lambda i: -rank[i])[:TRIM_CANDIDATES]
+        trims = {i: t for i in dict.fromkeys([*valid, *closest])
+                 if (allowed is None or i in allowed)
+                 and (t := trim_unsupported_dates(claim.text, numbered[i].text)) != claim.text}
+        texts = list(dict.fromkeys(trims.values()))
+        trimmed_sims = similarity(texts) if texts else np.zeros((0, len(numbered)))
+        fits = [(float(trimmed_sims[texts.index(t)][i]), i, t) for i, t in trims.items()
+                if supports(i, t, trimmed_sims[texts.index(t)])]
+        if fits:
+            _, i, t = max(fits)
+            kept.append((t, [i]))
+            repaired += 1
         else:
             dropped += 1
             invented = invented or unknown_name or not any(

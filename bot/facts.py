@@ -1,0 +1,124 @@
+"""The checkable facts a text states: numbers, days and months, and names.
+
+A claim may only state the numbers, dates and names of the sentence that supports it;
+these helpers read them in French and English alike (number words, accent-blind names).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+from itertools import combinations
+
+STOP = frozenset(
+    "the and for that with this from were was are has have had its his her their they "
+    "les des une que qui dans pour par avec est sont ont été était sur aux du au ses son "
+    "cette ces leur".split()
+)
+
+_NUMBER_WORDS = {
+    # English
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "hundred": 100, "thousand": 1000,
+    # French
+    "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7, "huit": 8,
+    "dix": 10, "onze": 11, "douze": 12, "vingt": 20, "trente": 30, "quarante": 40,
+    "cinquante": 50, "cent": 100, "mille": 1000,
+}
+# Days and months are facts like numbers: a claim naming one needs a sentence naming it
+# ("Sunday" for "samedi" is a wrong answer however close the sentences are).
+_DATE_WORDS = {
+    w: i for i, names in enumerate([
+        "monday lundi", "tuesday mardi", "wednesday mercredi", "thursday jeudi",
+        "friday vendredi", "saturday samedi", "sunday dimanche", "january janvier",
+        "february fevrier", "march mars", "april avril", "may mai", "june juin",
+        "july juillet", "august aout", "september septembre", "october octobre",
+        "november novembre", "december decembre"]) for w in names.split()
+}
+# "one/un/une" double as articles ("un civil"): they count in sums but are never required.
+_ONE = {"one", "un", "une"}
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
+WORDS = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w’'-]{2,})")
+_NOT_NAMES = frozenset(
+    "The This That These Those There They Their According Selon Les Des Une Cette Ces "
+    "Son Ses Leur Dans Pour And But Yes Non Oui".split()
+)
+_OPENING = re.compile(r"^\W*([A-Z][\w’'-]{2,})")
+# Closed-class words that open sentences: capitalised there, never names.
+_OPENERS = frozenset(
+    "after also although among another any are both but despite did during each either "
+    "even every few for from had has have her here his how however its many more most "
+    "neither nor not none nothing now one only other over several she since some such "
+    "then there these they this those through thus under until was were what when where "
+    "which while who whom whose why with within without yes you "
+    "ainsi alors apres aucun aucune aussi autour avant avec car ceci cela celle celui "
+    "certains chaque comme comment depuis donc durant elle elles entre environ ils lors "
+    "mais malgre meme nous oui parmi pendant plusieurs pour pourquoi quand quel quelle "
+    "quels quelles selon sous tous toutes tout vers".split()
+)
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def numbers_in(text: str) -> set[float]:
+    found = {float(d.replace(",", ".")) for d in _DIGITS.findall(text)}
+    for word in WORDS.findall(fold(text)):
+        if word in _NUMBER_WORDS:
+            found.add(float(_NUMBER_WORDS[word]))
+    return found
+
+
+def _ones(text: str) -> int:
+    return sum(w in _ONE for w in WORDS.findall(fold(text)))
+
+
+def dates_in(text: str) -> set[int]:
+    """The days and months ``text`` names, French and English alike."""
+    # Lower-case "may" is the English verb; French months are written lower-case.
+    return {_DATE_WORDS[fold(w)] for w in WORDS.findall(text)
+            if fold(w) in _DATE_WORDS and w != "may"}
+
+
+def numbers_supported(claim: str, source: str) -> bool:
+    if not dates_in(claim) <= dates_in(source):
+        return False
+    have = numbers_in(source)
+    pool = sorted(have) + [1.0] * min(_ones(source), 2)
+    sums = {a + b for a, b in combinations(pool, 2)}
+    return all(n in have or n in sums for n in numbers_in(claim))
+
+
+def names_in(claim: str, ordinary: str = "") -> list[str]:
+    """Capitalised words of ``claim`` that may be names.
+
+    The opening word is capitalised anyway: it counts as a possible name unless it is a
+    closed-class word or ``ordinary`` (text known to be about the same thing: the
+    article) uses it in lower case ("Deux soldats…" opens a claim, "deux" is no name).
+    """
+    names = [n for n in _CAPITALISED.findall(claim) if n not in _NOT_NAMES]
+    opening = _OPENING.match(claim)
+    if opening:
+        word = opening.group(1)
+        folded = fold(word)
+        common = (word in _NOT_NAMES or folded in _OPENERS or folded in STOP
+                  or folded in _NUMBER_WORDS or folded in _DATE_WORDS
+                  or re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", ordinary))
+        if not common:
+            names.insert(0, word)
+    return names
+
+
+def name_known(name: str, text: str) -> bool:
+    target = fold(name)
+    for word in WORDS.findall(fold(text)):
+        if word == target or (len(word) >= 5 and word[:5] == target[:5]):
+            return True
+        if SequenceMatcher(None, word, target).ratio() >= 0.75:
+            return True
+    return False
