@@ -15,7 +15,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,7 @@ from bot.calibration import Thresholds
 from bot.citations import validate_citations
 from bot.conversation import Conversation
 from bot.extractive import extractive_answer, supporting_hits
-from bot.followup import standalone_query
+from bot.followup import repeats_previous, standalone_query
 from bot.generate import Generator, TokenSink, declined
 from bot.inputs import clean_question
 from bot.judge import Evidence, Judge
@@ -176,6 +176,10 @@ class CitedQA:
                 bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
                 eligible=state.get("eligible"),
             )
+            if result.citations and repeats_previous(state["question"], result.answer,
+                                                     state["conversation"]):
+                # The earlier question answered again: nothing is said about this one.
+                result = replace(result, answer="", citations=[])
             # Asked for a number, a date, a place or a name, an answer giving none is on
             # topic and still no answer ("how many cells were dismantled?"); quoting may
             # yet find a sentence that holds one.

@@ -1,4 +1,5 @@
-"""Make a follow-up question standalone for retrieval, cheaply.
+"""Follow-up questions: made standalone for retrieval, cheaply, and their answers checked
+for being the previous answer again.
 
 "And how many were wounded?" says nothing searchable about what "were wounded"
 refers to; prefixing the previous question gives the retriever the missing subject.
@@ -9,8 +10,11 @@ back, or one or two words) are expanded, so a new topic is searched on its own.
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
+from bot.citations import MARKER
 from bot.conversation import Conversation
+from bot.facts import fold
 
 _LEADS = re.compile(r"^\s*(and|also|then|what about|how about|et|puis|aussi|alors|mais)\b", re.I)
 _BACK_POINTERS = frozenset(
@@ -35,3 +39,30 @@ def standalone_query(question: str, conversation: Conversation) -> str:
     if not conversation.turns or not is_follow_up(question):
         return question
     return f"{conversation.turns[-1].question} {question}"
+
+
+# How alike (0-1, characters of the folded text) an answer must be to the previous one
+# to count as the same answer.
+REPEAT_RATIO = 0.85
+
+
+def _alike(a: str, b: str) -> bool:
+    def bare(text: str) -> str:
+        return " ".join(fold(MARKER.sub("", text)).split()).strip(" .?!")
+
+    return SequenceMatcher(None, bare(a), bare(b)).ratio() >= REPEAT_RATIO
+
+
+def repeats_previous(question: str, answer: str, conversation: Conversation) -> bool:
+    """Whether ``answer`` to a new ``question`` says again what the last answered turn said.
+
+    Shown the earlier exchange, a small model often answers the earlier question once
+    more ("What did he pass on to him?" → "Marco Rubio was called by al-Shaibani"):
+    verified, since the article says it, yet no answer to what was asked. The same
+    question asked again may of course get the same answer.
+    """
+    answered = [t for t in conversation.turns if t.cited_ids]
+    if not answered:
+        return False
+    last = answered[-1]
+    return not _alike(question, last.question) and _alike(answer, last.answer)

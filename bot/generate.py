@@ -74,6 +74,7 @@ class Generator:
         self.user: Prompt = load_prompt("answer_user")
         self.user_article = load_prompt("answer_user_article")
         self.turn: Prompt = load_prompt("history_turn")
+        self.hint = load_prompt("article_hint")
         self.system_text = self.system.format(sentinel=SENTINEL)
         if self.article:
             # "Sentence [n]: …" rather than "[n] …": answers imitate the layout they see,
@@ -106,7 +107,7 @@ class Generator:
             marks = ", ".join(f"[{n}]" for n in hint)
             user = self.user_article.format(
                 history=past, question=question, language=LANGUAGE_NAMES[lang],
-                hint=f"The search found these sentences closest: {marks}.\n" if marks else "")
+                hint=self.hint.format(marks=marks) if marks else "")
         else:
             user = self.user.format(history=past, sentences=numbered_lines(numbered),
                                     question=question, language=LANGUAGE_NAMES[lang])

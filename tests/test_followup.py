@@ -1,7 +1,7 @@
 import pytest
 
 from bot.conversation import Conversation, Turn
-from bot.followup import is_follow_up, standalone_query
+from bot.followup import is_follow_up, repeats_previous, standalone_query
 
 
 @pytest.mark.parametrize(
@@ -30,3 +30,29 @@ def test_query_joins_previous_question_only_for_follow_ups() -> None:
         "Who called Marco Rubio? What did he pass on?")
     assert standalone_query("Who is the Syrian president?", conv) == (
         "Who is the Syrian president?")
+
+
+def _answered(question: str, answer: str) -> Conversation:
+    conv = Conversation()
+    conv.add(Turn(question, answer, "en", ("a:3",)))
+    return conv
+
+
+def test_the_previous_answer_again_is_a_repeat() -> None:
+    conv = _answered("Who called Marco Rubio?", "Asaad al-Shaibani called Marco Rubio [1].")
+    assert repeats_previous("What did he pass on to him?",
+                            "Asaad al-Shaibani called Marco Rubio [3].", conv)
+    assert not repeats_previous("What did he pass on to him?",
+                                "He passed on his condolences [3].", conv)
+
+
+def test_the_same_question_may_get_the_same_answer() -> None:
+    conv = _answered("Who called Marco Rubio?", "Asaad al-Shaibani called Marco Rubio [1].")
+    assert not repeats_previous("Who called Marco Rubio ?",
+                                "Asaad al-Shaibani called Marco Rubio [1].", conv)
+
+
+def test_no_repeat_without_an_answered_turn() -> None:
+    conv = Conversation()
+    conv.add(Turn("Who won the World Cup?", "The article does not say.", "en", ()))
+    assert not repeats_previous("And in 2018?", "The article does not say.", conv)

@@ -164,6 +164,19 @@ def test_follow_up_uses_history(bot: Citebot, model: QueueChatModel) -> None:
     assert "[1]" not in user.split("Question:")[0]  # old markers are stripped
 
 
+def test_a_follow_up_answered_with_the_previous_answer_is_not_shown(
+        bot: Citebot, model: QueueChatModel) -> None:
+    conv = bot.new_conversation()
+    first = "Deux soldats américains et un civil ont trouvé la mort [7]."
+    model.replies.append(first)
+    assert bot.ask(QUESTION, conv).answered
+    model.replies.append(first)  # the earlier question, answered once more
+    again = bot.ask("Et combien de militaires ont été blessés ?", conv)
+    assert "ont trouvé la mort [1]." not in again.answer
+    # What the article says is quoted instead, as for any answer that failed its check.
+    assert not again.answered or again.answer.startswith("Selon l’article")
+
+
 def test_json_schema_unchanged(bot: Citebot, model: QueueChatModel) -> None:
     a = ask(bot, model, "Deux soldats américains et un civil ont trouvé la mort [1].")
     d = a.to_dict()
