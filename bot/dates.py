@@ -59,7 +59,11 @@ def _phrases(claim: str) -> list[list[_Token]]:
 
 
 def trim_unsupported_dates(claim: str, source: str) -> str:
-    """``claim`` without the parts of its date phrases that ``source`` does not write."""
+    """``claim`` without the parts of its date phrases that ``source`` does not write.
+
+    Each date phrase must keep a part the source confirms; otherwise the claim is
+    returned whole.
+    """
     have_dates, have_numbers = dates_in(source), numbers_in(source)
     out, pos = [], 0
     for phrase in _phrases(claim):
@@ -78,6 +82,10 @@ def trim_unsupported_dates(claim: str, source: str) -> str:
         kept = [t for t in phrase if keep(t)]
         if len(kept) == len(phrase):
             continue
+        if not kept:
+            # The sentence confirms nothing of this date: it is another date, or the
+            # claim is about another sentence. Trimming would only hide that.
+            return claim
         out.append(claim[pos:phrase[0].start])
         out.append(" ".join(t.text for t in kept))
         pos = phrase[-1].end

@@ -20,9 +20,10 @@ LAUNCHED = ("À la suite de cette attaque, les autorités syriennes ont lancé d
      "La Syrie a rejoint la coalition le 12 novembre."),
     ("The operation was launched on Sunday, December 12, 2024.", LAUNCHED,
      "The operation was launched on Sunday."),
-    # A wrong month takes its day with it: "12" alone would mean nothing.
-    ("Syria joined the coalition on 12 December.", JOINED, "Syria joined the coalition."),
-    ("The coalition was created in 2015.", JOINED, "The coalition was created."),
+    # A wrong month takes its day with it ("12" alone would mean nothing); the year the
+    # sentence confirms stays.
+    ("Syria joined the coalition in 3 December 2014.", JOINED,
+     "Syria joined the coalition in 2014."),
 ])
 def test_unsupported_parts_go(claim: str, source: str, expected: str) -> None:
     assert trim_unsupported_dates(claim, source) == expected
@@ -34,6 +35,9 @@ def test_unsupported_parts_go(claim: str, source: str, expected: str) -> None:
     "Three soldiers were wounded.",  # no date at all
     "Syria sent 4000 soldiers.",  # a number that is no date stays, and fails elsewhere
     "Officials may meet again.",  # the verb "may" is no month
+    # Nothing of these dates is confirmed: another date, or another sentence.
+    "The coalition was created in 2015.",
+    "Syria joined the coalition on 12 December.",
 ])
 def test_supported_or_dateless_claims_are_left_alone(claim: str) -> None:
     assert trim_unsupported_dates(claim, JOINED) == claim

@@ -334,13 +334,13 @@ def test_copied_sentence_retrieval_did_not_find_is_not_support(
     assert not a.answered and a.citations == []
 
 
-def test_wrong_weekday_is_never_shown(bot: Citebot, model: QueueChatModel) -> None:
+def test_wrong_weekday_is_not_supported(bot: Citebot, model: QueueChatModel) -> None:
     # Sentence 7 says "samedi"; the claim's "dimanche" is in another sentence of the
-    # article but not in the one that reports the deaths: the day goes, the rest stays.
+    # article but not in the one that reports the deaths. Nothing of that date is
+    # confirmed, so it is not trimmed away either.
     a = ask(bot, model, "Le Commandement central américain a indiqué dimanche que deux "
                         "soldats américains et un civil avaient trouvé la mort [7].")
-    assert "dimanche" not in a.answer
-    assert a.answered and a.citations[0].id == "palmyre.fr:7"
+    assert not a.answered and "dimanche" not in a.answer
 
 
 def test_a_year_the_sentence_lacks_is_trimmed(bot: Citebot, model: QueueChatModel) -> None:
