@@ -5,7 +5,10 @@ sentence when they say the same thing across languages (embedding similarity at
 least the calibrated bar) and every number in the claim is in that sentence (or is
 the sum of two of its numbers: "two soldiers and a civilian" → "three people").
 A name the article never mentions (fuzzy, accent-blind) demands a stronger
-similarity, which is what refuses "Paris" for the capital of France.
+similarity, which is what refuses "Paris" for the capital of France; so does a name the
+answer gives (not one the question brought) that the supporting sentence lacks. A
+claim whose date the model completed ("12 November 2024" for "12 novembre dernier") is
+kept without the parts no sentence writes (``bot/dates.py``).
 
 Each claim keeps the cited sentences that support it; when none does, the best
 supporting retrieved sentence replaces the citation; a claim nothing supports is

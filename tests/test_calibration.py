@@ -22,16 +22,18 @@ def test_a_variant_has_its_own_thresholds_or_the_models(tmp_path: Path) -> None:
     assert load_thresholds("other", "onnx-int8", path=path) == UNCALIBRATED
 
 
-def test_many_articles_raise_the_answer_bars_and_the_gates(tmp_path: Path) -> None:
+def test_many_articles_raise_the_answer_bars_and_gate_at_them(tmp_path: Path) -> None:
     path = tmp_path / "calibration.json"
     corpus = {"same_language": 0.46, "cross_language": 0.44, "min_articles": 20}
     path.write_text(json.dumps({"models": {"m": {**ENTRY, "corpus": corpus}}}))
     one = load_thresholds("m", path=path)
     assert one.for_corpus(1) == one and one.for_corpus(19) == one
     many = one.for_corpus(20)
-    assert many.same_language == 0.46 and abs(many.gate_same_language - 0.39) < 1e-9
+    # A model shown a large index's sentences answers near misses: it gets only what
+    # quoting alone would answer.
+    assert many.same_language == 0.46 and many.gate_same_language == 0.46
     # Never below the single-article bar, and the claim and name bars stay.
-    assert many.cross_language == 0.45 and many.gate_cross_language == 0.34
+    assert many.cross_language == 0.45 and many.gate_cross_language == 0.45
     assert (many.claim_bar, many.name_bar) == (one.claim_bar, one.name_bar)
 
 
