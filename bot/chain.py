@@ -35,6 +35,7 @@ from bot.messages import message
 from bot.types import Answer, Citation, Lang
 from bot.verify import verify
 from index.retriever import Retriever
+from index.types import Sentence
 
 log = logging.getLogger(__name__)
 
@@ -150,27 +151,7 @@ class CitedQA:
             draft = None
         if draft is not None:
             numbered = state["numbered"]
-            index = self.retriever.index
-            embedder = self.retriever.embedder
-            vectors = index.vectors([s.id for s in numbered])
-            titles = [index.title_of(s.doc_id) for s in numbered]
-
-            def similarity(claims: list[str]) -> np.ndarray:
-                if titles[0] is None:  # an untitled index
-                    return embedder.embed_documents(claims) @ vectors.T
-                # Each sentence's vector holds its article's title: a claim is compared
-                # with it as embedded under that same title.
-                named = [t or "" for t in titles]
-                distinct = list(dict.fromkeys(named))
-                # One batch: every claim under every title the sentences carry.
-                claim_vecs = embedder.embed_documents(
-                    [c for _ in distinct for c in claims],
-                    titles=[t for t in distinct for _ in claims],
-                ).reshape(len(distinct), len(claims), -1)
-                under = [distinct.index(t) for t in named]
-                return np.stack([claim_vecs[under[i]] @ vectors[i]
-                                 for i in range(len(numbered))], axis=1)
-
+            similarity = self._claim_similarity(numbered, state.get("eligible"))
             result = verify(
                 draft, numbered, state["question"], similarity=similarity,
                 bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
@@ -213,6 +194,39 @@ class CitedQA:
             return self._refuse({**state, "notices": notices}, "not_quotable")
         text, citations = extractive_answer(quoted, lang)
         return {**state, "answer": text, "citations": citations, "notices": notices}
+
+    def _claim_similarity(self, numbered: list[Sentence],
+                          eligible: list[int] | None) -> Callable[[list[str]], np.ndarray]:
+        """The cosine of answer claims with the numbered sentences, as ``verify`` wants it.
+
+        An untitled index holds the very vectors the claim bar was calibrated on. A
+        titled one does not: each vector holds its article's title, and a claim embedded
+        under that title shares it, so that "La réponse est dans la citation [1]" came
+        out as close to a sentence on tennis as a real answer. There the sentences that
+        may support a claim are embedded again, untitled, like the claims.
+        """
+        index, embedder = self.retriever.index, self.retriever.embedder
+        if index.title_of(numbered[0].doc_id) is None:
+            vectors = index.vectors([s.id for s in numbered])
+            return lambda claims: embedder.embed_documents(claims) @ vectors.T
+        # Only those may support a claim (verify's ``eligible``): in a whole-corpus
+        # prompt that is a few sentences, not all of them.
+        rows = list(range(len(numbered))) if eligible is None else sorted(set(eligible))
+        plain: list[np.ndarray] = []
+
+        def similarity(claims: list[str]) -> np.ndarray:
+            if not plain:
+                texts = [*claims, *(numbered[i].text for i in rows)]
+                both = embedder.embed_documents(texts)
+                plain.append(both[len(claims):])
+                claim_vecs = both[: len(claims)]
+            else:
+                claim_vecs = embedder.embed_documents(claims)
+            out = np.full((len(claims), len(numbered)), -1.0, dtype=np.float32)
+            out[:, rows] = claim_vecs @ plain[0].T
+            return out
+
+        return similarity
 
     def _judge(self, state: State, answer: str, citations: list[Citation]) -> float | None:
         if self.judge is None or self.generator is None or self.thresholds.judge is None:
