@@ -24,9 +24,9 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from bot.answer_type import holds_kind
 from bot.calibration import Thresholds
 from bot.citations import validate_citations
-from bot.conversation import Conversation
+from bot.conversation import Conversation, Turn
 from bot.extractive import extractive_answer, supporting_hits
-from bot.followup import repeats_previous, standalone_query
+from bot.followup import is_follow_up, repeats_previous, standalone_query
 from bot.generate import Generator, TokenSink, declined
 from bot.inputs import clean_question
 from bot.judge import Evidence, Judge
@@ -87,7 +87,7 @@ class CitedQA:
         notices = [message("truncated", lang, limit=self.max_question_chars)] * clean.truncated
         query = standalone_query(clean.text, conv)
         return {**state, "question": clean.text, "query": query, "language": lang,
-                "notices": notices}
+                "notices": notices, "follows_up": is_follow_up(clean.text)}
 
     def retrieve(self, state: State) -> State:
         return {**state, "hits": self.retriever.search(state["query"], self.top_k)}
@@ -117,11 +117,10 @@ class CitedQA:
             hint = sorted(n for h in top if (n := self.generator.number_of(h.sentence.id)))
         else:
             numbered = sorted((h.sentence for h in top), key=lambda s: (s.doc_id, s.n))
-        conv: Conversation = state["conversation"]
         on_token: TokenSink | None = state.get("on_token")
         try:
             draft = self.generator.generate(state["question"], state["language"], numbered,
-                                            list(conv.turns), on_token, hint)
+                                            self._history(state), on_token, hint)
         except Exception as e:  # noqa: BLE001 - any model failure falls back to quoting
             log.warning("answer model failed: %s: %s", type(e).__name__, e)
             return {**state, "draft": None, "model_error": f"{type(e).__name__}: {e}"}
@@ -237,12 +236,20 @@ class CitedQA:
                         if (n := self.generator.number_of(c.id)) is not None]
         else:
             evidence = [Evidence(c.n, c.text) for c in citations]
-        conv: Conversation = state["conversation"]
         try:
-            return self.judge.p_yes(state["question"], answer, evidence, list(conv.turns))
+            return self.judge.p_yes(state["question"], answer, evidence, self._history(state))
         except Exception as e:  # noqa: BLE001 - a failing judge leaves the verified answer
             log.warning("support judge failed: %s: %s", type(e).__name__, e)
             return None
+
+    @staticmethod
+    def _history(state: State) -> list[Turn]:
+        """The earlier turns the model sees: only for a follow-up, as retrieval does. A
+        new question after an unrelated exchange confused the small model ("Who called
+        Marco Rubio?" after a question on the security operation: "not in the article",
+        while alone it is answered)."""
+        conv: Conversation = state["conversation"]
+        return list(conv.turns) if state.get("follows_up", True) else []
 
     @staticmethod
     def _refuse(state: State, verdict: str = "not_retrieved") -> State:

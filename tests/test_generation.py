@@ -164,6 +164,16 @@ def test_follow_up_uses_history(bot: Citebot, model: QueueChatModel) -> None:
     assert "[1]" not in user.split("Question:")[0]  # old markers are stripped
 
 
+def test_a_new_question_is_asked_without_the_earlier_exchange(
+        bot: Citebot, model: QueueChatModel) -> None:
+    conv = bot.new_conversation()
+    model.replies.append("Deux soldats américains et un civil ont trouvé la mort [1].")
+    bot.ask(QUESTION, conv)
+    model.replies.append(SENTINEL)
+    bot.ask("Quel est le nom du président syrien ?", conv)
+    assert QUESTION not in model.received[-1][-1].text  # not a follow-up: no history
+
+
 def test_a_follow_up_answered_with_the_previous_answer_is_not_shown(
         bot: Citebot, model: QueueChatModel) -> None:
     conv = bot.new_conversation()
