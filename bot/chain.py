@@ -211,18 +211,13 @@ class CitedQA:
         # Only those may support a claim (verify's ``eligible``): in a whole-corpus
         # prompt that is a few sentences, not all of them.
         rows = list(range(len(numbered))) if eligible is None else sorted(set(eligible))
-        plain: list[np.ndarray] = []
 
         def similarity(claims: list[str]) -> np.ndarray:
-            if not plain:
-                texts = [*claims, *(numbered[i].text for i in rows)]
-                both = embedder.embed_documents(texts)
-                plain.append(both[len(claims):])
-                claim_vecs = both[: len(claims)]
-            else:
-                claim_vecs = embedder.embed_documents(claims)
+            # One batch, claims and sentences; a second call (trimmed dates, rare) embeds
+            # the few sentences again rather than keep them between calls.
+            both = embedder.embed_documents([*claims, *(numbered[i].text for i in rows)])
             out = np.full((len(claims), len(numbered)), -1.0, dtype=np.float32)
-            out[:, rows] = claim_vecs @ plain[0].T
+            out[:, rows] = both[: len(claims)] @ both[len(claims):].T
             return out
 
         return similarity

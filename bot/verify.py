@@ -177,10 +177,10 @@ def verify(
         trims = {i: t for i in dict.fromkeys([*valid, *closest])
                  if (allowed is None or i in allowed)
                  and (t := trim_unsupported_dates(claim.text, numbered[i].text)) != claim.text}
-        texts = list(dict.fromkeys(trims.values()))
-        trimmed_sims = similarity(texts) if texts else np.zeros((0, len(numbered)))
-        fits = [(float(trimmed_sims[texts.index(t)][i]), i, t) for i, t in trims.items()
-                if supports(i, t, trimmed_sims[texts.index(t)])]
+        texts = {t: k for k, t in enumerate(dict.fromkeys(trims.values()))}
+        trimmed_sims = similarity(list(texts)) if texts else np.zeros((0, len(numbered)))
+        fits = [(float(trimmed_sims[texts[t]][i]), i, t) for i, t in trims.items()
+                if supports(i, t, trimmed_sims[texts[t]])]
         if fits:
             _, i, t = max(fits)
             kept.append((t, [i]))
