@@ -523,7 +523,7 @@ def main() -> None:
     # Refitting the thresholds keeps what other runs fitted (decline, judge, the corpus
     # bars of bench.calibrate_corpus); a new variant starts from the model's entry.
     kept = {k: v for k, v in models.get(key, models.get(embedder.model_id, {})).items()
-            if k in ("decline", "judge", "corpus")}
+            if k in ("decline", "judge", "corpus", "probe")}
     models[key] = {**kept,
         "same_language": entry["same_language"], "cross_language": entry["cross_language"],
         "claim_bar": entry["claim_bar"], "name_bar": entry["name_bar"],

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,9 @@ class Thresholds:
     # --judge); None: no judge.
     judge: float | None = None
     corpus: CorpusThresholds | None = None
+    # For each kind of fact ("number", "date", …), the answer model's P(NONE) above
+    # which a sentence does not give it (bench/calibrate_probe.py); empty: no probe.
+    probe: Mapping[str, float] = field(default_factory=dict)
 
     def for_corpus(self, articles: int) -> Thresholds:
         """These thresholds for an index of ``articles`` articles: the answer bars of a
@@ -151,6 +155,7 @@ def load_thresholds(model_id: str, variant: str = "", *,
             decline=_decline(entry.get("decline")),
             judge=float(entry["judge"]["threshold"]) if entry.get("judge") else None,
             corpus=_corpus(entry.get("corpus")),
+            probe={k: float(v) for k, v in entry.get("probe", {}).get("bars", {}).items()},
         )
     except (OSError, KeyError, ValueError, TypeError):
         log.warning(

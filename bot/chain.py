@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -32,6 +32,7 @@ from bot.inputs import clean_question
 from bot.judge import Evidence, Judge
 from bot.lang import Detector
 from bot.messages import message
+from bot.probe import Probe
 from bot.types import Answer, Citation, Lang
 from bot.verify import verify
 from index.retriever import Retriever
@@ -68,11 +69,17 @@ class CitedQA:
     # Asks the answer model whether the cited sentences state the verified answer; runs
     # when ``thresholds.judge`` is set. Built from the generator unless given.
     judge: Judge | None = None
+    # Asks the answer model whether a sentence gives the number, date, place or name
+    # asked for; runs for the kinds ``thresholds.probe`` has a bar for.
+    probe: Probe | None = None
 
     def __post_init__(self) -> None:
         if self.judge is None and self.generator is not None:
             self.judge = Judge(self.generator.model, self.generator.system_text,
                                self.generator.history_turns)
+        if self.probe is None and self.generator is not None and self.thresholds.probe:
+            self.probe = Probe(self.generator.model, self.generator.system_text,
+                               self.thresholds.probe)
         langs = Counter(s.lang for s in self.retriever.index.manifest.sources)
         self.article_lang: Lang = "en" if langs.most_common(1)[0][0] == "en" else "fr"
         self._doc_lang = {s.id: s.lang for s in self.retriever.index.manifest.sources}
@@ -164,7 +171,7 @@ class CitedQA:
             # topic and still no answer ("how many cells were dismantled?"); quoting may
             # yet find a sentence that holds one.
             of_kind = holds_kind(state["question"], [c.text for c in result.citations],
-                                 result.answer)
+                                 result.answer) and self._gives(state, result.citations)
             if result.citations and of_kind and self.detector.detect(result.answer,
                                                                       lang) == lang:
                 p_yes = self._judge(state, result.answer, result.citations)
@@ -188,7 +195,8 @@ class CitedQA:
             notices.append(message("model_failed", lang))
         # Quote only what quoting alone would: the gate before a model is lower.
         quoted = [h for h in state["support"] if h.score >= state["quote_bar"]
-                  and holds_kind(state["question"], [h.sentence.text])]
+                  and holds_kind(state["question"], [h.sentence.text])
+                  and self._gives(state, [h.sentence])]
         if not quoted:
             return self._refuse({**state, "notices": notices}, "not_quotable")
         text, citations = extractive_answer(quoted, lang)
@@ -221,6 +229,15 @@ class CitedQA:
             return out
 
         return similarity
+
+    def _gives(self, state: State, sentences: Sequence[Citation | Sentence]) -> bool:
+        """Whether the probe finds, in one of ``sentences``, the fact asked for: a
+        topical sentence holding a number is no answer to "how many were deployed?"."""
+        if self.probe is None:
+            return True
+        # A follow-up is read after the question it follows, as retrieval reads it.
+        asked = state["query"] if state.get("follows_up") else ""
+        return any(self.probe.gives(state["question"], s.text, asked) for s in sentences)
 
     def _judge(self, state: State, answer: str, citations: list[Citation]) -> float | None:
         if self.judge is None or self.generator is None or self.thresholds.judge is None:

@@ -129,9 +129,8 @@ class LocalChatModel(BaseChatModel):
                 states.save(llama, key)
         return False
 
-    def choice_prob(self, messages: Sequence[BaseMessage], first: str, second: str) -> float:
-        """P(the reply opens with ``first``) relative to ``second``, from the first
-        token's logits (any case, with or without a leading space); one token decoded."""
+    def _first_logits(self, messages: Sequence[BaseMessage]) -> np.ndarray:
+        """The logits of the reply's first token; one token decoded."""
         llama = self.load()
         payload = [{"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages]
         seen: list[np.ndarray] = []
@@ -144,11 +143,22 @@ class LocalChatModel(BaseChatModel):
         with self._lock:
             llama.create_chat_completion(messages=payload, max_tokens=1, temperature=0.0,
                                          logits_processor=[watch])
-        ids = {w: sorted({i for v in (w, w.capitalize()) for i in self._openings(v)})
-               for w in (first, second)}
-        p_first = _probability(seen[0], ids[first])
-        p_second = _probability(seen[0], ids[second])
+        return seen[0]
+
+    def _any_case(self, word: str) -> list[int]:
+        return sorted({i for v in (word, word.capitalize()) for i in self._openings(v)})
+
+    def choice_prob(self, messages: Sequence[BaseMessage], first: str, second: str) -> float:
+        """P(the reply opens with ``first``) relative to ``second``, from the first
+        token's logits (any case, with or without a leading space)."""
+        logits = self._first_logits(messages)
+        p_first = _probability(logits, self._any_case(first))
+        p_second = _probability(logits, self._any_case(second))
         return p_first / (p_first + p_second) if p_first + p_second > 0 else 0.5
+
+    def opening_prob(self, messages: Sequence[BaseMessage], word: str) -> float:
+        """P(the reply opens with ``word``), from the first token's logits."""
+        return _probability(self._first_logits(messages), self._any_case(word))
 
     def _stream(
         self,

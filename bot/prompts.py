@@ -23,6 +23,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "answer_user_article": frozenset({"history", "question", "hint", "language"}),
     "article_hint": frozenset({"marks"}),
     "judge_user": frozenset({"history", "question", "answer", "evidence", "which"}),
+    "probe_user": frozenset({"sentence", "question", "slot"}),
 }
 
 

@@ -88,6 +88,10 @@ class QueueChatModel(BaseChatModel):
     # LocalChatModel's first-token logits; the messages it was shown go to ``judged``.
     yes_probs: list[float] = []
     judged: list[list[BaseMessage]] = []
+    # The answer probe's P(NONE), one per probed sentence, served by ``opening_prob``;
+    # the messages it was shown go to ``probed``.
+    none_probs: list[float] = []
+    probed: list[list[BaseMessage]] = []
 
     @property
     def _llm_type(self) -> str:
@@ -108,6 +112,12 @@ class QueueChatModel(BaseChatModel):
         p = self.yes_probs.pop(0)
         return p if first == "yes" else 1 - p
 
+    def opening_prob(self, messages: Sequence[BaseMessage], word: str) -> float:
+        self.probed.append(list(messages))
+        if not self.none_probs:
+            raise RuntimeError("no probe probability queued")
+        return self.none_probs.pop(0)
+
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: Any = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         self.stops.append(stop)
@@ -117,3 +127,20 @@ class QueueChatModel(BaseChatModel):
             yield ChatGenerationChunk(message=AIMessageChunk(content=piece,
                                                              response_metadata=meta))
             meta = {}
+
+
+class TextOnlyChatModel(BaseChatModel):
+    """A remote model: queued sampled replies, no probabilities."""
+
+    replies: list[str]
+    received: list[list[BaseMessage]] = []
+
+    @property
+    def _llm_type(self) -> str:
+        return "text-only-fake"
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        self.received.append(list(messages))
+        return ChatResult(generations=[ChatGeneration(
+            message=AIMessage(content=self.replies.pop(0)))])

@@ -7,18 +7,14 @@ article; the real model's cross-lingual behaviour is in test_real_llm.py.
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
 
 from bot.app import Citebot, create_citebot
 from bot.calibration import DeclineModel, load_thresholds
 from bot.generate import SENTINEL
 from bot.settings import Settings
-from tests.fakes import FakeDetector, FakeEmbedder, QueueChatModel
+from tests.fakes import FakeDetector, FakeEmbedder, QueueChatModel, TextOnlyChatModel
 
 QUESTION = "Quels soldats américains ont trouvé la mort lors de l’embuscade de Palmyre ?"
 
@@ -430,23 +426,7 @@ def test_a_failing_judge_leaves_the_verified_answer(bot: Citebot,
 def test_judge_without_probabilities_reads_the_reply(settings: Settings) -> None:
     from bot.judge import Evidence, Judge
 
-    class TextOnly(BaseChatModel):
-        """A remote model: a sampled reply, no probabilities."""
-
-        replies: list[str]
-        received: list[list[BaseMessage]] = []
-
-        @property
-        def _llm_type(self) -> str:
-            return "text-only-fake"
-
-        def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                      run_manager: Any = None, **kwargs: Any) -> ChatResult:
-            self.received.append(list(messages))
-            return ChatResult(generations=[ChatGeneration(
-                message=AIMessage(content=self.replies.pop(0)))])
-
-    model = TextOnly(replies=["Yes.", "no, it does not", "Peut-être"], received=[])
+    model = TextOnlyChatModel(replies=["Yes.", "no, it does not", "Peut-être"], received=[])
     judge = Judge(model, "system")
     assert [judge.p_yes("Q?", "A [1].", [Evidence(1, "S.")]) for _ in range(3)] == [
         1.0, 0.0, None]
@@ -529,3 +509,75 @@ def test_claims_in_a_titled_corpus_are_compared_with_untitled_sentences(
     empty = ask(bot, model, f"La réponse est dans la citation [{n}].",
                 question)
     assert "La réponse est dans la citation" not in empty.answer
+
+
+# -- the answer probe ----------------------------------------------------------------
+
+DEPLOYED = "Combien de soldats américains sont déployés dans la zone désertique de Palmyre ?"
+DEPLOYED_CLAIM = "Deux soldats américains sont déployés dans la zone désertique de Palmyre [7]."
+
+
+def probed_bot(bot: Citebot, model: QueueChatModel, bar: float = 0.5) -> Citebot:
+    from bot.probe import Probe
+
+    bot.qa.probe = Probe(model, bot.qa.generator.system_text, {"number": bar})
+    return bot
+
+
+def test_probe_refuses_a_number_its_sentence_gives_for_something_else(
+        bot: Citebot, model: QueueChatModel) -> None:
+    # The claim is close to its sentence and "deux" is there: only the probe, asked
+    # whether the sentence gives the number of soldiers deployed, can say no.
+    unprobed = ask(bot, model, DEPLOYED_CLAIM, DEPLOYED)
+    assert unprobed.answered
+    model.none_probs.append(0.9)
+    a = ask(probed_bot(bot, model), model, DEPLOYED_CLAIM, DEPLOYED)
+    assert not a.answered and a.citations == []
+    # Same system message as the answer (its KV cache is reused); the sentence quoted.
+    system, user = model.probed[-1][0].text, model.probed[-1][-1].text
+    assert system == model.received[-1][0].text
+    assert DEPLOYED in user and "deux soldats américains et un civil" in user
+    assert "number" in user
+    # Probed once: the quote that would follow reuses the verdict on that sentence.
+    assert len(model.probed) == 1
+
+
+def test_probe_keeps_a_number_its_sentence_gives(bot: Citebot, model: QueueChatModel) -> None:
+    model.none_probs.append(0.2)
+    a = ask(probed_bot(bot, model), model, DEPLOYED_CLAIM, DEPLOYED)
+    assert a.answered and a.citations[0].id == "palmyre.fr:7"
+
+
+def test_probe_asks_only_about_kinds_it_has_a_bar_for(bot: Citebot,
+                                                      model: QueueChatModel) -> None:
+    a = ask(probed_bot(bot, model), model, TRUE_CLAIM)  # "Quels soldats…?": no kind
+    assert a.answered and model.probed == []
+    bot.qa.probe.bars = {"date": 0.5}  # type: ignore[union-attr]
+    a = ask(bot, model, DEPLOYED_CLAIM, DEPLOYED)
+    assert a.answered and model.probed == []
+
+
+def test_a_failing_probe_leaves_the_answer(bot: Citebot, model: QueueChatModel) -> None:
+    a = ask(probed_bot(bot, model), model, DEPLOYED_CLAIM, DEPLOYED)  # nothing queued
+    assert a.answered and len(model.probed) == 1
+
+
+def test_probe_reads_a_follow_up_after_the_question_it_follows(
+        bot: Citebot, model: QueueChatModel) -> None:
+    conv = bot.new_conversation()
+    model.replies.append(TRUE_CLAIM)
+    bot.ask(QUESTION, conv)
+    model.replies.append("Trois militaires ont été blessés [7].")
+    model.none_probs.append(0.1)
+    a = probed_bot(bot, model).ask("Et combien ont été blessés ?", conv)
+    assert a.answered
+    assert f"{QUESTION} Et combien ont été blessés ?" in model.probed[-1][-1].text
+
+
+def test_probe_without_probabilities_reads_the_reply() -> None:
+    from bot.probe import Probe
+
+    model = TextOnlyChatModel(replies=["NONE", "3", "none."], received=[])
+    probe = Probe(model, "system", {"number": 0.5})
+    assert [probe.gives(DEPLOYED, f"Phrase {i}.") for i in range(3)] == [False, True, False]
+    assert "Phrase 0." in model.received[0][-1].text
