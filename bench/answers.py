@@ -134,6 +134,7 @@ def main() -> None:
     base = Settings()
     detector = LanguageDetector()
     table: dict[str, dict[str, float]] = {}
+    failures: dict[str, list[str]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for mode in args.modes.split(","):
             # "local-article"/"local-retrieved" force the prompt layout (whole article in
@@ -164,6 +165,7 @@ def main() -> None:
                 if server:
                     server.stop()
             table[mode] = tally.row()
+            failures[mode] = list(tally.failures)
             print(f"\n{mode}: {len(rows)} questions", flush=True)
             if args.show_failures:
                 for f in tally.failures:
@@ -176,10 +178,12 @@ def main() -> None:
     out = RESULTS / "answers.json"
     # Modes run now replace their earlier figures; others stay (runs are long on 2 cores).
     old = json.loads(out.read_text()) if out.exists() else {}
-    modes = old.get("modes", {}) if old.get("questions") == len(rows) else {}
+    same = old.get("questions") == len(rows)
+    modes = old.get("modes", {}) if same else {}
+    missed = old.get("failures", {}) if same else {}
     out.write_text(json.dumps(
-        {"date": time.strftime("%Y-%m-%d"), "questions": len(rows), "modes": {**modes, **table}},
-        indent=2) + "\n")
+        {"date": time.strftime("%Y-%m-%d"), "questions": len(rows), "modes": {**modes, **table},
+         "failures": {**missed, **failures}}, indent=2, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

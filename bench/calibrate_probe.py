@@ -12,7 +12,7 @@ Each kind's bar keeps ``--keep`` of the answer sentences. It is fitted on PIAF's
 development half and checked on the held-out half and on the English xling questions
 over French sentences (AUC, answer sentences kept, near misses refused).
 
-    .venv/bin/python -m bench.calibrate_probe [--per-kind 80] [--keep 0.95] [--write]
+    .venv/bin/python -m bench.calibrate_probe [--per-kind 60] [--check 30] [--keep 0.95] [--write]
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ def check(bar: float, answers: np.ndarray, misses: np.ndarray) -> dict[str, floa
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--bench-dir", type=Path, default=DEFAULT_DIR)
-    ap.add_argument("--per-kind", type=int, default=80, help="questions per kind and set")
+    ap.add_argument("--per-kind", type=int, default=60, help="questions per kind to fit on")
+    ap.add_argument("--check", type=int, default=30, help="questions per kind and check set")
     ap.add_argument("--keep", type=float, default=0.95,
                     help="share of answer sentences each bar must let through")
     ap.add_argument("--seed", type=int, default=0)
@@ -120,12 +121,12 @@ def main() -> None:
         report[slot] = {"bar": round(bar, 4), "fit": check(bar, answers, misses)}
         for name, corpus, articles in [("piaf_held_out", piaf, held_out),
                                        ("xling_en", xling, set(xling.articles))]:
-            sample = list(cases(corpus, articles, slot, args.per_kind, args.seed))
+            sample = list(cases(corpus, articles, slot, args.check, args.seed))
             if sample:
                 report[slot][name] = check(bar, *measure(probe, slot, sample))
         print(slot, json.dumps(report[slot]), flush=True)
     entry = {"date": datetime.now(UTC).date().isoformat(), "keep": args.keep,
-             "seed": args.seed, "per_kind": args.per_kind,
+             "seed": args.seed, "per_kind": args.per_kind, "check": args.check,
              "seconds": round(time.perf_counter() - started, 1), "kinds": report}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "probe-calibration.json").write_text(json.dumps(entry, indent=2) + "\n")

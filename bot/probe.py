@@ -4,10 +4,12 @@ A near miss passes every other check: "How many American soldiers are deployed i
 Syria?" finds the sentence on two soldiers killed, the model answers "two [1]", the
 claim is close to its sentence and its number is there. The answer model, asked the
 narrow question with the sentence quoted alone ("copy the number that answers the
-question, or write NONE"), tells the two apart far better than a yes/no on the whole
+question, or write NONE") tells the two apart far better than a yes/no on the whole
 answer: P(NONE) separates the answer's sentence from another sentence of its
-paragraph that holds a fact of the same kind with AUC 0.80-0.88 on PIAF
-(``bench/calibrate_probe.py``, which fits the bar for each kind of fact).
+paragraph that holds a fact of the same kind with AUC 0.74-0.91 on PIAF and xling
+(``bench/calibrate_probe.py``, which fits a bar for each kind of fact). It is off unless
+``bot/calibration.json`` holds those bars: with them, the 1.5B model refused none of
+the default article's near misses, which sit inside PIAF's spread (README, "Benchmarks").
 
 A local model reports P(NONE) from its first-token logits; a remote model's reply
 counts as 1 when it opens with NONE, else 0.

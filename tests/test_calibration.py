@@ -73,3 +73,24 @@ def test_titles_are_embedded_where_the_corpus_thresholds_apply() -> None:
     corpus = load_thresholds(settings.embedding_model,
                              f"{settings.embedding_backend}-{settings.embedding_precision}").corpus
     assert corpus is not None and corpus.min_articles == settings.embed_titles_from
+
+
+def test_probe_bars_switch_the_probe_on(tmp_path: Path, settings: Settings,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.app
+    from bot.app import create_citebot
+    from tests.fakes import FakeDetector, FakeEmbedder, QueueChatModel
+
+    path = tmp_path / "calibration.json"
+    bars = {"number": 0.34, "date": 0.46}
+    monkeypatch.setattr(bot.app, "load_thresholds",
+                        lambda model, variant="": load_thresholds(model, variant, path=path))
+
+    def probe_bars(entry: dict) -> dict[str, float] | None:
+        path.write_text(json.dumps({"models": {FakeEmbedder().model_id: entry}}))
+        made = create_citebot(settings, embedder=FakeEmbedder(), detector=FakeDetector(),
+                              chat_model=QueueChatModel(replies=[], received=[]))
+        return None if made.qa.probe is None else dict(made.qa.probe.bars)
+
+    assert probe_bars({**ENTRY, "probe": {"bars": bars}}) == bars
+    assert probe_bars(ENTRY) is None

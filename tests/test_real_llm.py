@@ -86,3 +86,19 @@ def test_judge_prefers_the_sentence_that_states_the_answer(local_bot: Citebot) -
     p_topical = judge.p_yes("Who died near Palmyra?", claim, [Evidence(topical)])
     assert p_right is not None and p_topical is not None
     assert p_right > p_topical
+
+
+def test_probe_tells_the_sentence_with_the_count_from_a_topical_one(
+        local_bot: Citebot) -> None:
+    # The probe ships off (no bars in bot/calibration.json): its P(NONE), read from the
+    # real model's first-token logits, still has to rank the sentences.
+    from bot.probe import Probe
+
+    gen, index = local_bot.qa.generator, local_bot.qa.retriever.index
+    assert gen is not None
+    probe = Probe(gen.model, gen.system_text, {"number": 0.5})
+    wounded, coalition = index.get("palmyre.fr:7").text, index.get("palmyre.fr:9").text
+    question = "How many soldiers were wounded?"
+    assert probe.gives(question, wounded)
+    assert probe.p_none(question, coalition, "number") > probe.p_none(question, wounded,
+                                                                       "number")
