@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from enum import Enum
 
 from bot.citations import MARKER
-from bot.facts import dates_in, fold, name_known, names_in, numbers_in
+from bot.facts import counts_in, dates_in, fold, name_known, names_in, numbers_in
 
 
 class Kind(Enum):
@@ -38,7 +38,10 @@ _LEADING_WHEN = re.compile(
 _KINDS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.NUMBER_OR_DATE, re.compile(
         _OPENING + r"(how long|combien de temps|depuis combien|pendant combien"
-        r"|quelle (?:est|etait) la duree|what (?:is|was) the duration)\b")),
+        r"|quelle (?:est|etait) la duree|what (?:is|was) the duration"
+        # counted in years or days, a duration may be told by its dates
+        r"|how many (?:years|months|weeks|days)"
+        r"|combien (?:d'annees|d'ans|de mois|de semaines|de jours))\b")),
     (Kind.NUMBER, re.compile(
         _OPENING + r"(how many|how old|combien|quel age"
         # "how much money", "how much did it cost", not "how much influence"
@@ -90,12 +93,13 @@ _RELATIVE_DATES = re.compile(
     r"|last (?:week|weekend|month|year|night)"
     r"|(?:la semaine|le mois|l'annee) (?:derniere|dernier|passee|passe))\b")
 # Counts without digits that ``numbers_in`` does not read: round figures, compounds,
-# vague or zero counts ("plusieurs", "aucune victime" answer "how many" as the article can).
+# vague or zero counts ("plusieurs", "aucune victime" answer "how many" as the article can),
+# and "neuf", which ``numbers_in`` leaves alone because it also means "new".
 _QUANTITIES = re.compile(
     r"\b(?:dizaines?|douzaines?|vingtaines?|centaines?|milliers?|millions?|milliards?"
     r"|dozens?|hundreds|thousands|billions?|plusieurs|quelques|several|a few|many"
     r"|nombreu(?:x|ses)|numerous|aucun|aucune|personne n|nobody|no one|none"
-    r"|treize|quatorze|quinze|seize|soixante|quatre-vingts?|thirteen|fourteen"
+    r"|neuf|treize|quatorze|quinze|seize|soixante|quatre-vingts?|thirteen|fourteen"
     r"|fifteen|sixteen|seventeen|eighteen|nineteen|sixty|seventy|eighty|ninety"
     r"|(?:dix|vingt|trente|quarante|cinquante|soixante|twenty|thirty|forty|fifty|sixty"
     r"|seventy|eighty|ninety)-\w+|moitie|half|un seul|une seule|a single|only one|one)\b")
@@ -169,7 +173,10 @@ def _holds_count_or_date(kind: Kind, question: str, text: str,
     new_numbers = bool(numbers_in(text) - asked_years)
     quantities = bool(_quantities(text) - _quantities(question))
     if kind is Kind.NUMBER:
-        return new_numbers or quantities or _counted_once(question, text)
+        # A year or a day of the month counts nothing: "how much money did the United
+        # States give?" is not answered by "the coalition created in 2014".
+        counts = bool(counts_in(text) - asked_years)
+        return counts or quantities or _counted_once(question, text)
     new_dates = bool(dates_in(text) - dates_in(question)) or bool(
         _RELATIVE_DATES.search(fold(text).replace("’", "'")))
     if kind is Kind.NUMBER_OR_DATE:  # a duration may be vague: "several months"

@@ -85,6 +85,25 @@ def dates_in(text: str) -> set[int]:
             if fold(w) in _DATE_WORDS and w != "may"}
 
 
+_MONTHS = ("janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre"
+           "|decembre|january|february|march|april|may|june|july|august|september|october"
+           "|november|december")
+_YEAR = r"(?:1[5-9]|20)\d\d"
+# Numbers that only date something: the day and year of "le 12 novembre 2024", "on
+# November 12", a year after "en/in/since…". "2000 soldats" stays a count.
+_DATE_PARTS = re.compile(
+    rf"\b\d{{1,2}}(?:er|st|nd|rd|th)?\s+(?:{_MONTHS})(?:\s+{_YEAR})?\b"
+    rf"|\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+{_YEAR})?\b"
+    rf"|\b(?:{_MONTHS})\s+{_YEAR}\b"
+    rf"|\b(?:en|in|since|depuis|des|until|jusqu'en|avant|apres|before|after|annee|year"
+    rf"|l'an|fin|debut|early|late|mid)\s+{_YEAR}\b")
+
+
+def counts_in(text: str) -> set[float]:
+    """The numbers of ``text`` that are not parts of dates: what answers "how many"."""
+    return numbers_in(_DATE_PARTS.sub(" ", fold(text).replace("’", "'")))
+
+
 def numbers_supported(claim: str, source: str) -> bool:
     if not dates_in(claim) <= dates_in(source):
         return False

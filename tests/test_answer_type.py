@@ -25,6 +25,8 @@ COALITION = "La coalition internationale anti-EI a été créée en 2014."
     ("Depuis quand la Syrie fait-elle partie de la coalition ?", Kind.DATE),
     ("How long has the new government been in power?", Kind.NUMBER_OR_DATE),
     ("Depuis combien de temps la coalition existe-t-elle ?", Kind.NUMBER_OR_DATE),
+    ("How many years did the war last?", Kind.NUMBER_OR_DATE),
+    ("Combien d’années la guerre a-t-elle duré ?", Kind.NUMBER_OR_DATE),
     ("What were the names of the soldiers who died?", Kind.NAME),
     ("Comment s’appelle le combattant qui a mené l’embuscade ?", Kind.NAME),
     ("Quel est le nom du président syrien ?", Kind.NAME),
@@ -155,3 +157,26 @@ def test_a_written_answer_must_say_the_count_or_date_itself(question: str, answe
     sentence = "Le CENTCOM a indiqué samedi que " + WOUNDED
     assert holds_kind(question, [sentence], answer) is holds
     assert holds_kind(question, [sentence])  # the sentence alone does hold one
+
+
+JOINED = ("Les forces américaines opèrent dans le cadre de la coalition anti-EI créée en "
+          "2014, que la Syrie a rejointe le 12 novembre dernier.")
+
+
+@pytest.mark.parametrize(("question", "sentence", "holds"), [
+    # A year or a day of the month counts nothing.
+    ("How much money did the United States give Syria?", JOINED, False),
+    ("Combien de soldats américains sont déployés en Syrie ?", JOINED, False),
+    ("How many soldiers died?", "On November 12, 2024 the base was attacked.", False),
+    # Counts stay counts, beside a date or looking like a year.
+    ("Combien de soldats ont été déployés ?", "2000 soldats ont été déployés.", True),
+    ("Combien de blessés ?", "Le 1er mai 2020, 15 personnes ont été blessées.", True),
+    ("Combien de journaux ont été créés avant 1914 ?",
+     "Neuf journaux sont créés avant le début de la guerre, en 1914.", True),
+    # A duration in years may be told by its dates.
+    ("How many years did the war last?", "La guerre a duré de 2011 à 2019.", True),
+    # A date is still a date.
+    ("En quelle année la coalition a-t-elle été créée ?", JOINED, True),
+])
+def test_a_date_is_no_count(question: str, sentence: str, holds: bool) -> None:
+    assert holds_kind(question, [sentence]) is holds
