@@ -85,9 +85,7 @@ def dates_in(text: str) -> set[int]:
             if fold(w) in _DATE_WORDS and w != "may"}
 
 
-_MONTHS = ("janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre"
-           "|decembre|january|february|march|april|may|june|july|august|september|october"
-           "|november|december")
+_MONTHS = "|".join(w for w, i in _DATE_WORDS.items() if i >= 7)  # after the 7 days
 _YEAR = r"(?:1[5-9]|20)\d\d"
 # Numbers that only date something: the day and year of "le 12 novembre 2024", "on
 # November 12", a year after "en/in/since…". "2000 soldats" stays a count.
