@@ -170,13 +170,13 @@ def holds_kind(question: str, sentences: Sequence[str], answer: str | None = Non
 
 def _holds_count_or_date(kind: Kind, question: str, text: str,
                          asked_years: set[float]) -> bool:
-    new_numbers = bool(numbers_in(text) - asked_years)
     quantities = bool(_quantities(text) - _quantities(question))
     if kind is Kind.NUMBER:
         # A year or a day of the month counts nothing: "how much money did the United
         # States give?" is not answered by "the coalition created in 2014".
         counts = bool(counts_in(text) - asked_years)
         return counts or quantities or _counted_once(question, text)
+    new_numbers = bool(numbers_in(text) - asked_years)
     new_dates = bool(dates_in(text) - dates_in(question)) or bool(
         _RELATIVE_DATES.search(fold(text).replace("’", "'")))
     if kind is Kind.NUMBER_OR_DATE:  # a duration may be vague: "several months"

@@ -72,14 +72,32 @@ class FakeDetector:
         pass
 
 
-class QueueChatModel(BaseChatModel):
-    """A chat model that replies with queued answers and records what it was sent.
+class TextOnlyChatModel(BaseChatModel):
+    """A chat model that replies with queued answers and records what it was sent, like
+    a remote model: sampled replies, no probabilities.
 
     A queued ``Exception`` is raised instead of answering.
     """
 
     replies: list[str | Exception] = []
     received: list[list[BaseMessage]] = []
+
+    @property
+    def _llm_type(self) -> str:
+        return "text-only-fake"
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        self.received.append(list(messages))
+        reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
+
+
+class QueueChatModel(TextOnlyChatModel):
+    """The queue-fed model, streaming, and scoring openings like ``LocalChatModel``."""
+
     # Optional, one per reply: reported like LocalChatModel's chance of opening with
     # the sentinel, in the first streamed chunk's response_metadata.
     sentinel_probs: list[float] = []
@@ -96,14 +114,6 @@ class QueueChatModel(BaseChatModel):
     @property
     def _llm_type(self) -> str:
         return "queue-fake"
-
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
-        self.received.append(list(messages))
-        reply = self.replies.pop(0)
-        if isinstance(reply, Exception):
-            raise reply
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
 
     def choice_prob(self, messages: Sequence[BaseMessage], first: str, second: str) -> float:
         self.judged.append(list(messages))
@@ -128,19 +138,3 @@ class QueueChatModel(BaseChatModel):
                                                              response_metadata=meta))
             meta = {}
 
-
-class TextOnlyChatModel(BaseChatModel):
-    """A remote model: queued sampled replies, no probabilities."""
-
-    replies: list[str]
-    received: list[list[BaseMessage]] = []
-
-    @property
-    def _llm_type(self) -> str:
-        return "text-only-fake"
-
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
-        self.received.append(list(messages))
-        return ChatResult(generations=[ChatGeneration(
-            message=AIMessage(content=self.replies.pop(0)))])
