@@ -26,7 +26,7 @@ from bot.calibration import Thresholds
 from bot.citations import validate_citations
 from bot.conversation import Conversation, Turn
 from bot.extractive import extractive_answer, supporting_hits
-from bot.followup import is_follow_up, repeats_previous, standalone_query
+from bot.followup import is_follow_up, repeats_previous, search_queries, standalone_query
 from bot.generate import Generator, TokenSink, declined
 from bot.inputs import clean_question
 from bot.judge import Evidence, Judge
@@ -93,11 +93,12 @@ class CitedQA:
         lang = conv.forced_lang or self.detector.detect(clean.text, fallback)
         notices = [message("truncated", lang, limit=self.max_question_chars)] * clean.truncated
         query = standalone_query(clean.text, conv)
-        return {**state, "question": clean.text, "query": query, "language": lang,
+        return {**state, "question": clean.text, "query": query,
+                "queries": search_queries(clean.text, conv), "language": lang,
                 "notices": notices, "follows_up": is_follow_up(clean.text)}
 
     def retrieve(self, state: State) -> State:
-        return {**state, "hits": self.retriever.search(state["query"], self.top_k)}
+        return {**state, "hits": self.retriever.search(state["queries"], self.top_k)}
 
     def decide(self, state: State) -> State:
         hits = state["hits"]
@@ -125,9 +126,19 @@ class CitedQA:
         else:
             numbered = sorted((h.sentence for h in top), key=lambda s: (s.doc_id, s.n))
         on_token: TokenSink | None = state.get("on_token")
+        history = self._history(state)
         try:
             draft = self.generator.generate(state["question"], state["language"], numbered,
-                                            self._history(state), on_token, hint)
+                                            history, on_token, hint)
+            if history and repeats_previous(state["question"], draft.text,
+                                            state["conversation"]):
+                # Shown the earlier exchange, a small model often answers it again ("What
+                # did he pass on to him?" → "Marco Rubio was called by al-Shaibani").
+                # Asked the two questions as one, as retrieval searched them, it answers
+                # both; the follow-up alone, it cannot tell whom "he" means. Not
+                # streamed: the draft on screen is replaced by the verified answer.
+                draft = self.generator.generate(state["query"], state["language"],
+                                                numbered, [], None, hint)
         except Exception as e:  # noqa: BLE001 - any model failure falls back to quoting
             log.warning("answer model failed: %s: %s", type(e).__name__, e)
             return {**state, "draft": None, "model_error": f"{type(e).__name__}: {e}"}

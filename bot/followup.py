@@ -5,6 +5,8 @@ for being the previous answer again.
 refers to; prefixing the previous question gives the retriever the missing subject.
 Only questions that look like follow-ups (a leading "and/et", pronouns that point
 back, or one or two words) are expanded, so a new topic is searched on its own.
+The joined text is searched together with the follow-up alone (``search_queries``):
+joined, the earlier question's words can outweigh the new one's.
 """
 
 from __future__ import annotations
@@ -39,6 +41,18 @@ def standalone_query(question: str, conversation: Conversation) -> str:
     if not conversation.turns or not is_follow_up(question):
         return question
     return f"{conversation.turns[-1].question} {question}"
+
+
+def search_queries(question: str, conversation: Conversation) -> tuple[str, ...]:
+    """The texts whose vectors are averaged to search with.
+
+    "Who called Marco Rubio? What did he pass on to him?" ranks the sentence on the call
+    above the one on what was passed on: the earlier question names both men, the new
+    one only asks what was passed on. Searched alone, the follow-up finds its sentence
+    but may miss whom "he" means; the two averaged keep the referents and the new ask.
+    """
+    joined = standalone_query(question, conversation)
+    return (joined,) if joined == question else (joined, question)
 
 
 # How alike (0-1, characters of the folded text) an answer must be to the previous one

@@ -8,6 +8,8 @@ on cosine), only the order comes from the fusion. ``bench/quality.py`` measures 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -54,15 +56,36 @@ class Retriever:
         assert self.lexical is not None
         return [self.index.sentences[r] for r in self.lexical.top(query, n)]
 
-    def search(self, query: str, k: int) -> list[Hit]:
+    def search(self, query: str | Sequence[str], k: int) -> list[Hit]:
+        """The ``k`` closest sentences to ``query``, or to several queries averaged.
+
+        Several queries (a follow-up joined to the question it follows, and the
+        follow-up alone) rank by their mean vector, so each pulls the ranking its way.
+        Each hit is scored by the closer of that mean and the first query, the
+        standalone form the answerability thresholds were calibrated on: averaging
+        must reorder what is found, not push what was found under the thresholds.
+        """
+        queries = (query,) if isinstance(query, str) else tuple(query)
+        if not queries:
+            raise ValueError("search needs at least one query")
         started = time.perf_counter()
-        vec = self.embedder.embed_query(query)
+        vecs = [np.asarray(self.embedder.embed_query(q), dtype=np.float32) for q in queries]
         self.last_embed_ms = (time.perf_counter() - started) * 1000
+        if len(vecs) == 1:
+            return self._search(vecs[0], queries[0], k)
+        mean = np.mean(vecs, axis=0)
+        hits = self._search(mean / max(float(np.linalg.norm(mean)), 1e-12), " ".join(queries), k)
+        if not hits:
+            return hits
+        own = self.index.vectors([h.sentence.id for h in hits]) @ vecs[0]
+        return [replace(h, score=max(h.score, float(s))) for h, s in zip(hits, own, strict=True)]
+
+    def _search(self, vec: np.ndarray, text: str, k: int) -> list[Hit]:
         if self.lexical is None:
             return self.dense_candidates(vec, k)
         n = max(k, self.candidates)
         dense = self.dense_candidates(vec, n)
-        lexical = self.lexical_candidates(query, n)
+        lexical = self.lexical_candidates(text, n)
         cosine = {h.sentence.id: h.score for h in dense}
         missing = [s.id for s in lexical if s.id not in cosine]
         if missing:

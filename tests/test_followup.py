@@ -1,7 +1,7 @@
 import pytest
 
 from bot.conversation import Conversation, Turn
-from bot.followup import is_follow_up, repeats_previous, standalone_query
+from bot.followup import is_follow_up, repeats_previous, search_queries, standalone_query
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,13 @@ def test_no_repeat_without_an_answered_turn() -> None:
     conv = Conversation()
     conv.add(Turn("Who won the World Cup?", "The article does not say.", "en", ()))
     assert not repeats_previous("And in 2018?", "The article does not say.", conv)
+
+
+def test_a_follow_up_is_searched_joined_and_alone() -> None:
+    conv = Conversation()
+    assert search_queries("What did he pass on?", conv) == ("What did he pass on?",)
+    conv.add(Turn("Who called Marco Rubio?", "Asaad al-Shaibani [1].", "en", ("a:3",)))
+    assert search_queries("What did he pass on?", conv) == (
+        "Who called Marco Rubio? What did he pass on?", "What did he pass on?")
+    assert search_queries("Who is the Syrian president?", conv) == (
+        "Who is the Syrian president?",)

@@ -581,3 +581,40 @@ def test_probe_without_probabilities_reads_the_reply() -> None:
     probe = Probe(model, "system", {"number": 0.5})
     assert [probe.gives(DEPLOYED, f"Phrase {i}.") for i in range(3)] == [False, True, False]
     assert "Phrase 0." in model.received[0][-1].text
+
+
+# -- claims joining two sentences and repeated answers ------------------------------------
+
+CALL = "Qu’a transmis le ministre syrien au secrétaire d’État américain lors de l’entretien ?"
+
+
+def test_a_claim_joining_two_sentences_is_supported_by_both(
+        bot: Citebot, model: QueueChatModel) -> None:
+    # Sentence 3 names al-Shaibani, sentence 5 Donald Trump: neither alone holds both.
+    a = ask(bot, model, "Lors d’un entretien téléphonique, Asaad al-Shaibani a transmis les "
+                        "condoléances du président syrien à Donald Trump [3] [5].", CALL)
+    assert a.answered and "Donald Trump" in a.answer
+    assert {c.id for c in a.citations} == {"palmyre.fr:3", "palmyre.fr:5"}
+
+
+def test_a_joined_claim_needs_each_name_in_a_cited_sentence(
+        bot: Citebot, model: QueueChatModel) -> None:
+    # Bachar al-Assad is in the article, but in neither cited sentence.
+    a = ask(bot, model, "Lors d’un entretien téléphonique, Asaad al-Shaibani a transmis les "
+                        "condoléances de Bachar al-Assad à Donald Trump [3] [5].", CALL)
+    assert "Assad" not in a.answer
+
+
+def test_a_repeated_answer_is_asked_again_as_one_question(
+        bot: Citebot, model: QueueChatModel) -> None:
+    conv = bot.new_conversation()
+    first = "Deux soldats américains et un civil ont trouvé la mort [7]."
+    model.replies.append(first)
+    assert bot.ask(QUESTION, conv).answered
+    follow_up = "Et combien de militaires ont été blessés ?"
+    model.replies += [first, "Trois autres militaires ont été blessés [7]."]
+    again = bot.ask(follow_up, conv)
+    retry = model.received[-1][-1].text
+    # Asked the two questions as one, without the exchange the model just repeated.
+    assert f"Question: {QUESTION} {follow_up}" in retry and first not in retry
+    assert again.answered and again.answer.startswith("Trois autres militaires")

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bench.baselines.systems import ExcludingRetriever
 from bot.settings import Settings
@@ -87,3 +88,24 @@ def test_the_retrieval_setting_reaches_the_product(settings: Settings) -> None:
         s = settings.model_copy(update={"retrieval": mode, "llm": "none"})
         bot = create_citebot(s, embedder=FakeEmbedder(), detector=FakeDetector(), chat_model=None)
         assert (bot.qa.retriever.lexical is not None) is lexical
+
+
+def test_several_queries_rank_by_their_mean_and_keep_the_first_ones_score(
+        tmp_path: Path) -> None:
+    emb = FakeEmbedder()
+    retriever = Retriever(build_index(tmp_path / "idx", ARTICLES, emb), emb)
+    joined = "Les soldats blessés près de Palmyre, puis le ministre a-t-il démissionné ?"
+    alone = "Le ministre a-t-il démissionné mardi ?"
+    # Joined, the earlier question's words can win; averaged with the follow-up alone,
+    # the sentence the follow-up asks about comes first.
+    assert retriever.search(joined, 1)[0].sentence.text.startswith("Les soldats")
+    hits = retriever.search([joined, alone], 3)
+    assert hits[0].sentence.text == "Le ministre a démissionné mardi."
+    vecs = [emb.embed_query(q) for q in (joined, alone)]
+    for h in hits:
+        own = float(retriever.index.vectors([h.sentence.id])[0] @ vecs[0])
+        mean = np.mean(vecs, axis=0)
+        mean_score = float(retriever.index.vectors([h.sentence.id])[0] @ (
+            mean / np.linalg.norm(mean)))
+        assert h.score == pytest.approx(max(own, mean_score), abs=1e-5)
+    assert retriever.search([joined], 3) == retriever.search(joined, 3)
