@@ -14,6 +14,7 @@ from bot.app import Citebot, create_citebot
 from bot.calibration import DeclineModel, load_thresholds
 from bot.generate import SENTINEL
 from bot.settings import Settings
+from bot.types import Answer
 from tests.fakes import FakeDetector, FakeEmbedder, QueueChatModel, TextOnlyChatModel
 
 QUESTION = "Quels soldats américains ont trouvé la mort lors de l’embuscade de Palmyre ?"
@@ -170,14 +171,23 @@ def test_a_new_question_is_asked_without_the_earlier_exchange(
     assert QUESTION not in model.received[-1][-1].text  # not a follow-up: no history
 
 
+FIRST = "Deux soldats américains et un civil ont trouvé la mort [7]."
+FOLLOW_UP = "Et combien de militaires ont été blessés ?"
+
+
+def _follow_up(bot: Citebot, model: QueueChatModel, *replies: str) -> Answer:
+    """The follow-up's answer, after ``QUESTION`` was answered with ``FIRST``."""
+    conv = bot.new_conversation()
+    model.replies.append(FIRST)
+    assert bot.ask(QUESTION, conv).answered
+    model.replies.extend(replies)
+    return bot.ask(FOLLOW_UP, conv)
+
+
 def test_a_follow_up_answered_with_the_previous_answer_is_not_shown(
         bot: Citebot, model: QueueChatModel) -> None:
-    conv = bot.new_conversation()
-    first = "Deux soldats américains et un civil ont trouvé la mort [7]."
-    model.replies.append(first)
-    assert bot.ask(QUESTION, conv).answered
-    model.replies.append(first)  # the earlier question, answered once more
-    again = bot.ask("Et combien de militaires ont été blessés ?", conv)
+    # The earlier question answered once more, and again when asked anew.
+    again = _follow_up(bot, model, FIRST, FIRST)
     assert "ont trouvé la mort [1]." not in again.answer
     # What the article says is quoted instead, as for any answer that failed its check.
     assert not again.answered or again.answer.startswith("Selon l’article")
@@ -607,14 +617,8 @@ def test_a_joined_claim_needs_each_name_in_a_cited_sentence(
 
 def test_a_repeated_answer_is_asked_again_as_one_question(
         bot: Citebot, model: QueueChatModel) -> None:
-    conv = bot.new_conversation()
-    first = "Deux soldats américains et un civil ont trouvé la mort [7]."
-    model.replies.append(first)
-    assert bot.ask(QUESTION, conv).answered
-    follow_up = "Et combien de militaires ont été blessés ?"
-    model.replies += [first, "Trois autres militaires ont été blessés [7]."]
-    again = bot.ask(follow_up, conv)
+    again = _follow_up(bot, model, FIRST, "Trois autres militaires ont été blessés [7].")
     retry = model.received[-1][-1].text
     # Asked the two questions as one, without the exchange the model just repeated.
-    assert f"Question: {QUESTION} {follow_up}" in retry and first not in retry
+    assert f"Question: {QUESTION} {FOLLOW_UP}" in retry and FIRST not in retry
     assert again.answered and again.answer.startswith("Trois autres militaires")

@@ -102,3 +102,13 @@ def test_probe_tells_the_sentence_with_the_count_from_a_topical_one(
     assert probe.gives(question, wounded)
     assert probe.p_none(question, coalition, "number") > probe.p_none(question, wounded,
                                                                        "number")
+
+
+def test_a_follow_up_finds_and_answers_what_it_asks(local_bot: Citebot) -> None:
+    conv = local_bot.new_conversation()
+    local_bot.ask("Who called Marco Rubio?", conv)
+    a = local_bot.ask("What did he pass on to him?", conv)
+    # Joined to the earlier question, retrieval ranked the call above the condolences;
+    # shown the earlier exchange, the model answered the call again.
+    assert a.answered and "condolence" in a.answer.lower(), a.answer
+    assert "palmyre.fr:5" in [c.id for c in a.citations]
