@@ -335,13 +335,18 @@ class JudgeSample:
     outcome: str  # declined | unverified | judged
     p_yes: float | None  # the judge's P(yes), when it was asked
     answer: str = ""
+    # The cosine between the question (as a query) and the verified answer (as a
+    # document, markers removed): how much the answer is about what was asked.
+    relevance: float | None = None
 
 
 def judge_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCache,
-                  settings: Settings) -> list[JudgeSample]:
+                  settings: Settings, ask_judge: bool = True) -> list[JudgeSample]:
     """Like ``decline_samples``, but each question gets the whole production path: the
-    full draft, claim verification, then the judge on what verification kept."""
+    full draft, claim verification, then the judge on what verification kept (unless
+    not ``ask_judge``) and the answer's relevance to the question."""
     from bot.calibration import load_thresholds
+    from bot.citations import MARKER
     from bot.generate import SENTINEL, Generator, declined
     from bot.judge import Evidence, Judge
     from bot.llm import LocalChatModel
@@ -372,8 +377,11 @@ def judge_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCach
                 out.append(JudgeSample(**base, outcome="unverified", p_yes=None))
                 continue
             evidence = [Evidence(int(c.id.split(":")[1])) for c in result.citations]
-            p_yes = judge.p_yes(d.question, result.answer, evidence)
-            out.append(JudgeSample(**base, outcome="judged", p_yes=p_yes, answer=result.answer))
+            p_yes = judge.p_yes(d.question, result.answer, evidence) if ask_judge else None
+            answer_vec = cache.embedder.embed_documents([MARKER.sub("", result.answer)])[0]
+            relevance = float(cache.queries([d.question])[0] @ answer_vec)
+            out.append(JudgeSample(**base, outcome="judged", p_yes=p_yes, answer=result.answer,
+                                   relevance=relevance))
         print(f"  paragraph {i + 1}: {len(out)} samples", flush=True)
     return out
 
@@ -442,6 +450,48 @@ def calibrate_judge(args: argparse.Namespace, settings: Settings, embedder: Embe
     CALIBRATION_FILE.write_text(json.dumps(calib, indent=2) + "\n")
 
 
+# -- the answer's relevance to the question --------------------------------------------
+
+
+def fit_relevance(samples: list[JudgeSample], kept: float) -> dict[str, Any]:
+    """The question-answer cosine under which a verified answer is about something else:
+    the one that keeps ``kept`` of the answerable questions' verified answers. Near
+    misses restate the question as much as real answers do (AUC ≈ 0.5): the bar is for
+    answers on another subject, which this data has too few of to measure."""
+    judged = [s for s in samples if s.outcome == "judged" and s.relevance is not None]
+    y = np.array([s.answerable for s in judged])
+    r = np.array([s.relevance for s in judged], dtype=np.float64)
+    t = float(np.quantile(r[y], 1 - kept))
+    return {"threshold": round(t, 4), "auc_near_miss": _auc(r[y], r[~y]),
+            "kept_answerable": float((r[y] >= t).mean()),
+            "refused_near_miss": float((r[~y] < t).mean()),
+            "answers": {"answerable": int(y.sum()), "near_miss": int((~y).sum())}}
+
+
+def calibrate_relevance(args: argparse.Namespace, settings: Settings, embedder: Embedder,
+                        cache: VectorCache) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    samples_file = RESULTS / f"relevance-samples-{embedder.model_id}.json"
+    started = time.perf_counter()
+    if args.reuse_samples and samples_file.exists():
+        samples = [JudgeSample(**s) for s in json.loads(samples_file.read_text())]
+    else:
+        samples = judge_samples(args.bench_dir, args.relevance, args.seed, cache, settings,
+                                ask_judge=False)
+        samples_file.write_text(json.dumps([s.__dict__ for s in samples], indent=1,
+                                           ensure_ascii=False) + "\n")
+    fit = fit_relevance(samples, args.relevance_kept)
+    fit["seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(fit, indent=2))
+    calib = json.loads(CALIBRATION_FILE.read_text())
+    calib["models"][calibration_key(embedder.model_id, variant_of(embedder))]["relevance"] = {
+        **fit, "source": f"bench/calibrate.py --relevance {args.relevance} (PIAF dev half and "
+        f"xling, Qwen2.5-Coder-1.5B, seed {args.seed}, answerable kept {args.relevance_kept}), "
+        f"{datetime.now(UTC).date().isoformat()}",
+    }
+    CALIBRATION_FILE.write_text(json.dumps(calib, indent=2) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--bench-dir", type=Path, default=DEFAULT_DIR)
@@ -462,8 +512,14 @@ def main() -> None:
                     "language pair")
     ap.add_argument("--judge-kept", type=float, default=0.9,
                     help="keep at least this share of the answerable answers the judge sees")
+    ap.add_argument("--relevance", type=int, default=0, metavar="PARAGRAPHS",
+                    help="instead: calibrate the bar on the answer's relevance to the "
+                    "question on this many paragraphs per language pair")
+    ap.add_argument("--relevance-kept", type=float, default=0.99,
+                    help="keep at least this share of the answerable verified answers")
     ap.add_argument("--reuse-samples", action="store_true",
-                    help="refit from the stored judge samples instead of asking the model")
+                    help="refit from the stored judge or relevance samples instead of "
+                    "asking the model")
     args = ap.parse_args()
 
     settings = Settings()
@@ -474,6 +530,9 @@ def main() -> None:
         return
     if args.judge:
         calibrate_judge(args, settings, embedder, cache)
+        return
+    if args.relevance:
+        calibrate_relevance(args, settings, embedder, cache)
         return
     started = time.perf_counter()
 

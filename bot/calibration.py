@@ -84,6 +84,9 @@ class Thresholds:
     # For each kind of fact ("number", "date", …), the answer model's P(NONE) above
     # which a sentence does not give it (bench/calibrate_probe.py); empty: no probe.
     probe: Mapping[str, float] = field(default_factory=dict)
+    # The question-answer cosine under which a verified answer is about something else
+    # (bench/calibrate.py --relevance); None: not checked.
+    relevance: float | None = None
 
     def for_corpus(self, articles: int) -> Thresholds:
         """These thresholds for an index of ``articles`` articles: the answer bars of a
@@ -156,6 +159,8 @@ def load_thresholds(model_id: str, variant: str = "", *,
             judge=float(entry["judge"]["threshold"]) if entry.get("judge") else None,
             corpus=_corpus(entry.get("corpus")),
             probe={k: float(v) for k, v in entry.get("probe", {}).get("bars", {}).items()},
+            relevance=(float(entry["relevance"]["threshold"]) if entry.get("relevance")
+                       else None),
         )
     except (OSError, KeyError, ValueError, TypeError):
         log.warning(

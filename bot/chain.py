@@ -23,7 +23,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.answer_type import holds_kind
 from bot.calibration import Thresholds
-from bot.citations import validate_citations
+from bot.citations import MARKER, validate_citations
 from bot.conversation import Conversation, Turn
 from bot.extractive import extractive_answer, supporting_hits
 from bot.followup import is_follow_up, repeats_previous, search_queries, standalone_query
@@ -178,6 +178,11 @@ class CitedQA:
                                                      state["conversation"]):
                 # The earlier question answered again: nothing is said about this one.
                 result = replace(result, answer="", citations=[])
+            if result.citations and self._off_question(state["query"], result.answer):
+                # Verified against the article, yet about something else: "How many people
+                # live in Palmyra?" → "the attack aimed to hinder the rapprochement of the
+                # two countries [1]" answers nothing that was asked.
+                result = replace(result, answer="", citations=[])
             # Asked for a number, a date, a place or a name, an answer giving none is on
             # topic and still no answer ("how many cells were dismantled?"); quoting may
             # yet find a sentence that holds one.
@@ -240,6 +245,16 @@ class CitedQA:
             return out
 
         return similarity
+
+    def _off_question(self, query: str, answer: str) -> bool:
+        """Whether ``answer`` is further from ``query`` than the calibrated relevance bar,
+        both embedded as retrieval embeds a question and a sentence."""
+        bar = self.thresholds.relevance
+        if bar is None:
+            return False
+        embedder = self.retriever.embedder
+        answer_vec = embedder.embed_documents([MARKER.sub("", answer)])[0]
+        return float(np.asarray(embedder.embed_query(query)) @ answer_vec) < bar
 
     def _gives(self, state: State, sentences: Sequence[Citation | Sentence]) -> bool:
         """Whether the probe finds, in one of ``sentences``, the fact asked for: a

@@ -94,3 +94,11 @@ def test_probe_bars_switch_the_probe_on(tmp_path: Path, settings: Settings,
 
     assert probe_bars({**ENTRY, "probe": {"bars": bars}}) == bars
     assert probe_bars(ENTRY) is None
+
+
+def test_the_relevance_bar_is_read_when_calibrated(tmp_path: Path) -> None:
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps({"models": {"m": {**ENTRY, "relevance": {"threshold": 0.39}},
+                                           "n": ENTRY}}))
+    assert load_thresholds("m", path=path).relevance == 0.39
+    assert load_thresholds("n", path=path).relevance is None

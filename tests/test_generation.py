@@ -622,3 +622,25 @@ def test_a_repeated_answer_is_asked_again_as_one_question(
     # Asked the two questions as one, without the exchange the model just repeated.
     assert f"Question: {QUESTION} {FOLLOW_UP}" in retry and FIRST not in retry
     assert again.answered and again.answer.startswith("Trois autres militaires")
+
+
+# -- the answer's relevance to the question ------------------------------------------------
+
+ON_TOPIC = "Deux soldats américains et un civil ont trouvé la mort lors de l’embuscade [7]."
+# True of sentence 10, which retrieval found, and nothing the question asked about.
+OFF_TOPIC = ("La nouvelle administration syrienne s’attache à rétablir la sécurité sur "
+             "l’ensemble du territoire national [10].")
+
+
+def test_a_verified_answer_about_something_else_is_not_shown(
+        bot: Citebot, model: QueueChatModel) -> None:
+    bot.qa.thresholds = replace(bot.qa.thresholds, relevance=0.3)
+    assert ask(bot, model, ON_TOPIC).answered
+    a = ask(bot, model, OFF_TOPIC)
+    assert "administration" not in a.answer or a.answer.startswith("Selon l’article")
+
+
+def test_without_a_relevance_bar_the_verified_answer_stands(
+        bot: Citebot, model: QueueChatModel) -> None:
+    a = ask(bot, model, OFF_TOPIC)
+    assert a.answered and a.answer.startswith("La nouvelle administration syrienne")
