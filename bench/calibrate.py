@@ -423,17 +423,25 @@ def fit_judge(samples: list[JudgeSample], min_kept: float,
             "end_to_end": end_to_end}
 
 
+def _answered_samples(args: argparse.Namespace, name: str,
+                      ask: Callable[[], list[JudgeSample]]) -> list[JudgeSample]:
+    """The stored samples with ``--reuse-samples``, else fresh ones from ``ask``, stored."""
+    RESULTS.mkdir(exist_ok=True)
+    samples_file = RESULTS / name
+    if args.reuse_samples and samples_file.exists():
+        return [JudgeSample(**s) for s in json.loads(samples_file.read_text())]
+    samples = ask()
+    samples_file.write_text(json.dumps([s.__dict__ for s in samples], indent=1,
+                                       ensure_ascii=False) + "\n")
+    return samples
+
+
 def calibrate_judge(args: argparse.Namespace, settings: Settings, embedder: Embedder,
                     cache: VectorCache) -> None:
-    RESULTS.mkdir(exist_ok=True)
-    samples_file = RESULTS / f"judge-samples-{embedder.model_id}.json"
     started = time.perf_counter()
-    if args.reuse_samples and samples_file.exists():
-        samples = [JudgeSample(**s) for s in json.loads(samples_file.read_text())]
-    else:
-        samples = judge_samples(args.bench_dir, args.judge, args.seed, cache, settings)
-        samples_file.write_text(json.dumps([s.__dict__ for s in samples], indent=1,
-                                           ensure_ascii=False) + "\n")
+    samples = _answered_samples(args, f"judge-samples-{embedder.model_id}.json", lambda:
+                                judge_samples(args.bench_dir, args.judge, args.seed, cache,
+                                              settings))
     calib = json.loads(CALIBRATION_FILE.read_text())
     entry = calib["models"][calibration_key(embedder.model_id, variant_of(embedder))]
     fit = fit_judge(samples, args.judge_kept, entry.get("decline"))
@@ -470,16 +478,10 @@ def fit_relevance(samples: list[JudgeSample], kept: float) -> dict[str, Any]:
 
 def calibrate_relevance(args: argparse.Namespace, settings: Settings, embedder: Embedder,
                         cache: VectorCache) -> None:
-    RESULTS.mkdir(exist_ok=True)
-    samples_file = RESULTS / f"relevance-samples-{embedder.model_id}.json"
     started = time.perf_counter()
-    if args.reuse_samples and samples_file.exists():
-        samples = [JudgeSample(**s) for s in json.loads(samples_file.read_text())]
-    else:
-        samples = judge_samples(args.bench_dir, args.relevance, args.seed, cache, settings,
-                                ask_judge=False)
-        samples_file.write_text(json.dumps([s.__dict__ for s in samples], indent=1,
-                                           ensure_ascii=False) + "\n")
+    samples = _answered_samples(args, f"relevance-samples-{embedder.model_id}.json", lambda:
+                                judge_samples(args.bench_dir, args.relevance, args.seed, cache,
+                                              settings, ask_judge=False))
     fit = fit_relevance(samples, args.relevance_kept)
     fit["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(fit, indent=2))

@@ -102,3 +102,18 @@ def test_the_relevance_bar_is_read_when_calibrated(tmp_path: Path) -> None:
                                            "n": ENTRY}}))
     assert load_thresholds("m", path=path).relevance == 0.39
     assert load_thresholds("n", path=path).relevance is None
+
+
+def test_the_relevance_bar_keeps_the_asked_share_of_answers() -> None:
+    from bench.calibrate import JudgeSample, fit_relevance
+
+    def sample(answerable: bool, relevance: float | None, outcome: str = "judged"):
+        return JudgeSample("same_language", answerable, 0.5, 0.1, outcome, None, "a", relevance)
+
+    answers = [sample(True, r / 100) for r in range(30, 130)]  # 0.30 … 1.29
+    misses = [sample(False, 0.2), sample(False, 0.9), sample(True, None, "declined")]
+    fit = fit_relevance(answers + misses, kept=0.95)
+    assert 0.34 < fit["threshold"] < 0.36  # the 5 % lowest answers fall under it
+    assert fit["kept_answerable"] == pytest.approx(0.95, abs=0.01)
+    assert fit["refused_near_miss"] == 0.5
+    assert fit["answers"] == {"answerable": 100, "near_miss": 2}
