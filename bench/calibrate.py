@@ -338,6 +338,9 @@ class JudgeSample:
     # The cosine between the question (as a query) and the verified answer (as a
     # document, markers removed): how much the answer is about what was asked.
     relevance: float | None = None
+    # The weakest claim's cosine with the sentence closest to it: how well the verified
+    # answer's least supported claim is supported.
+    support: float | None = None
 
 
 def judge_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCache,
@@ -350,7 +353,7 @@ def judge_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCach
     from bot.generate import SENTINEL, Generator, declined
     from bot.judge import Evidence, Judge
     from bot.llm import LocalChatModel
-    from bot.verify import verify
+    from bot.verify import claims_of, verify
     from index.models import QWEN_CODER_1_5B, check_model
 
     gguf = check_model(settings.models_root, QWEN_CODER_1_5B) / QWEN_CODER_1_5B.main_file
@@ -378,10 +381,12 @@ def judge_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCach
                 continue
             evidence = [Evidence(int(c.id.split(":")[1])) for c in result.citations]
             p_yes = judge.p_yes(d.question, result.answer, evidence) if ask_judge else None
-            answer_vec = cache.embedder.embed_documents([MARKER.sub("", result.answer)])[0]
-            relevance = float(cache.queries([d.question])[0] @ answer_vec)
+            claims = [c.text for c in claims_of(result.answer)]
+            vecs_a = cache.embedder.embed_documents([MARKER.sub("", result.answer), *claims])
+            relevance = float(cache.queries([d.question])[0] @ vecs_a[0])
+            support = float((vecs_a[1:] @ vecs.T).max(axis=1).min())
             out.append(JudgeSample(**base, outcome="judged", p_yes=p_yes, answer=result.answer,
-                                   relevance=relevance))
+                                   relevance=relevance, support=support))
         print(f"  paragraph {i + 1}: {len(out)} samples", flush=True)
     return out
 
@@ -470,10 +475,22 @@ def fit_relevance(samples: list[JudgeSample], kept: float) -> dict[str, Any]:
     y = np.array([s.answerable for s in judged])
     r = np.array([s.relevance for s in judged], dtype=np.float64)
     t = float(np.quantile(r[y], 1 - kept))
-    return {"threshold": round(t, 4), "auc_near_miss": _auc(r[y], r[~y]),
-            "kept_answerable": float((r[y] >= t).mean()),
-            "refused_near_miss": float((r[~y] < t).mean()),
-            "answers": {"answerable": int(y.sum()), "near_miss": int((~y).sum())}}
+    fit: dict[str, Any] = {
+        "threshold": round(t, 4), "auc_near_miss": _auc(r[y], r[~y]),
+        "kept_answerable": float((r[y] >= t).mean()),
+        "refused_near_miss": float((r[~y] < t).mean()),
+        "answers": {"answerable": int(y.sum()), "near_miss": int((~y).sum())}}
+    # The same share of the verified answers' weakest claims sets the claim bar: a claim
+    # of invented detail ("the attacker used a sniper rifle") still comes out 0.42 close
+    # to a sentence on the same topic, where real claims sit at 0.5 and above.
+    sup = np.array([s.support for s in judged if s.support is not None], dtype=np.float64)
+    ys = np.array([s.answerable for s in judged if s.support is not None])
+    if ys.any():
+        c = float(np.quantile(sup[ys], 1 - kept))
+        fit["claim_bar"] = {"threshold": round(c, 4), "auc_near_miss": _auc(sup[ys], sup[~ys]),
+                            "kept_answerable": float((sup[ys] >= c).mean()),
+                            "refused_near_miss": float((sup[~ys] < c).mean())}
+    return fit
 
 
 def calibrate_relevance(args: argparse.Namespace, settings: Settings, embedder: Embedder,

@@ -129,6 +129,14 @@ def _corpus(entry: dict[str, object] | None) -> CorpusThresholds | None:
                             int(entry["min_articles"]))  # type: ignore[call-overload]
 
 
+def _claim_bar(entry: dict[str, object]) -> float:
+    """The stricter of the question-level bar and the one fitted on the answer model's
+    verified claims (``bench/calibrate.py --relevance``), when there is one."""
+    bar = float(entry["claim_bar"])  # type: ignore[arg-type]
+    fitted = (entry.get("relevance") or {}).get("claim_bar")  # type: ignore[attr-defined]
+    return max(bar, float(fitted["threshold"])) if fitted else bar
+
+
 # Only for models nobody calibrated: low enough to answer, a warning says to calibrate.
 UNCALIBRATED = Thresholds(same_language=0.3, cross_language=0.25, claim_bar=0.25,
                           name_bar=0.5, gate_same_language=0.25, gate_cross_language=0.2)
@@ -152,7 +160,7 @@ def load_thresholds(model_id: str, variant: str = "", *,
         entry = models[key]
         return Thresholds(
             float(entry["same_language"]), float(entry["cross_language"]),
-            claim_bar=float(entry["claim_bar"]), name_bar=float(entry["name_bar"]),
+            claim_bar=_claim_bar(entry), name_bar=float(entry["name_bar"]),
             gate_same_language=float(entry["gate_same_language"]),
             gate_cross_language=float(entry["gate_cross_language"]),
             decline=_decline(entry.get("decline")),

@@ -159,15 +159,15 @@ def verify(
 
         valid = list(dict.fromkeys(n - 1 for n in claim.cited if 0 < n <= len(numbered)))
         good = [i for i in valid if supports(i)]
-        if not good and len(valid) > 1 and not unknown_name:
+        close = [i for i in valid if (allowed is None or i in allowed) and row[i] >= bar]
+        if not good and len(close) > 1 and not unknown_name:
             # "Al-Shaibani called Rubio and passed on condolences to Trump [3][5]": a
-            # claim joining two sentences is vouched for by them together, each close
-            # to it, every name and number it adds found in one or the other.
-            joint = " ".join(numbered[i].text for i in valid)
-            if all((allowed is None or i in allowed) and row[i] >= bar for i in valid) \
-                    and all(name_known(n, joint) for n in given) \
+            # claim joining two sentences is vouched for by the cited ones close to it,
+            # together, every name and number it adds found in one or another.
+            joint = " ".join(numbered[i].text for i in close)
+            if all(name_known(n, joint) for n in given) \
                     and numbers_supported(claim.text, joint):
-                good = valid
+                good = close
         best = max(range(len(numbered)), key=lambda i: rank[i])
         # A cited sentence that merely clears the bar loses to one that clearly says it
         # better: small models often cite the neighbour of the right sentence.

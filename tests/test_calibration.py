@@ -104,11 +104,22 @@ def test_the_relevance_bar_is_read_when_calibrated(tmp_path: Path) -> None:
     assert load_thresholds("n", path=path).relevance is None
 
 
+def test_the_claim_bar_fitted_on_verified_claims_raises_the_bar(tmp_path: Path) -> None:
+    path = tmp_path / "calibration.json"
+    fitted = {"threshold": 0.3, "claim_bar": {"threshold": 0.47}}
+    path.write_text(json.dumps({"models": {
+        "m": {**ENTRY, "relevance": fitted},
+        "low": {**ENTRY, "relevance": {**fitted, "claim_bar": {"threshold": 0.2}}}}}))
+    assert load_thresholds("m", path=path).claim_bar == 0.47
+    assert load_thresholds("low", path=path).claim_bar == ENTRY["claim_bar"]  # never lower
+
+
 def test_the_relevance_bar_keeps_the_asked_share_of_answers() -> None:
     from bench.calibrate import JudgeSample, fit_relevance
 
     def sample(answerable: bool, relevance: float | None, outcome: str = "judged"):
-        return JudgeSample("same_language", answerable, 0.5, 0.1, outcome, None, "a", relevance)
+        return JudgeSample("same_language", answerable, 0.5, 0.1, outcome, None, "a",
+                           relevance, None if relevance is None else relevance + 0.1)
 
     answers = [sample(True, r / 100) for r in range(30, 130)]  # 0.30 … 1.29
     misses = [sample(False, 0.2), sample(False, 0.9), sample(True, None, "declined")]
@@ -117,3 +128,4 @@ def test_the_relevance_bar_keeps_the_asked_share_of_answers() -> None:
     assert fit["kept_answerable"] == pytest.approx(0.95, abs=0.01)
     assert fit["refused_near_miss"] == 0.5
     assert fit["answers"] == {"answerable": 100, "near_miss": 2}
+    assert 0.44 < fit["claim_bar"]["threshold"] < 0.46  # the weakest claims, likewise
