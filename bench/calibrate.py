@@ -466,30 +466,33 @@ def calibrate_judge(args: argparse.Namespace, settings: Settings, embedder: Embe
 # -- the answer's relevance to the question --------------------------------------------
 
 
+def _keeping(values: list[tuple[bool, float]], kept: float) -> dict[str, Any]:
+    """The bar that keeps ``kept`` of the answerable values, and what it does."""
+    y = np.array([answerable for answerable, _ in values])
+    v = np.array([value for _, value in values], dtype=np.float64)
+    t = float(np.quantile(v[y], 1 - kept))
+    return {"threshold": round(t, 4), "auc_near_miss": _auc(v[y], v[~y]),
+            "kept_answerable": float((v[y] >= t).mean()),
+            "refused_near_miss": float((v[~y] < t).mean())}
+
+
 def fit_relevance(samples: list[JudgeSample], kept: float) -> dict[str, Any]:
     """The question-answer cosine under which a verified answer is about something else:
     the one that keeps ``kept`` of the answerable questions' verified answers. Near
     misses restate the question as much as real answers do (AUC ≈ 0.5): the bar is for
-    answers on another subject, which this data has too few of to measure."""
+    answers on another subject, which this data has too few of to measure.
+
+    The same share of the answers' weakest claims sets the claim bar: a claim of invented
+    detail ("the attacker used a sniper rifle") still comes out 0.42 close to a sentence
+    on the same topic, where real claims sit at 0.5 and above."""
     judged = [s for s in samples if s.outcome == "judged" and s.relevance is not None]
-    y = np.array([s.answerable for s in judged])
-    r = np.array([s.relevance for s in judged], dtype=np.float64)
-    t = float(np.quantile(r[y], 1 - kept))
-    fit: dict[str, Any] = {
-        "threshold": round(t, 4), "auc_near_miss": _auc(r[y], r[~y]),
-        "kept_answerable": float((r[y] >= t).mean()),
-        "refused_near_miss": float((r[~y] < t).mean()),
-        "answers": {"answerable": int(y.sum()), "near_miss": int((~y).sum())}}
-    # The same share of the verified answers' weakest claims sets the claim bar: a claim
-    # of invented detail ("the attacker used a sniper rifle") still comes out 0.42 close
-    # to a sentence on the same topic, where real claims sit at 0.5 and above.
-    sup = np.array([s.support for s in judged if s.support is not None], dtype=np.float64)
-    ys = np.array([s.answerable for s in judged if s.support is not None])
-    if ys.any():
-        c = float(np.quantile(sup[ys], 1 - kept))
-        fit["claim_bar"] = {"threshold": round(c, 4), "auc_near_miss": _auc(sup[ys], sup[~ys]),
-                            "kept_answerable": float((sup[ys] >= c).mean()),
-                            "refused_near_miss": float((sup[~ys] < c).mean())}
+    fit = _keeping([(s.answerable, s.relevance) for s in judged if s.relevance is not None],
+                   kept)
+    fit["answers"] = {"answerable": sum(s.answerable for s in judged),
+                      "near_miss": sum(not s.answerable for s in judged)}
+    support = [(s.answerable, s.support) for s in judged if s.support is not None]
+    if any(answerable for answerable, _ in support):
+        fit["claim_bar"] = _keeping(support, kept)
     return fit
 
 
