@@ -312,14 +312,28 @@ def calibrate_decline(args: argparse.Namespace, settings: Settings, embedder: Em
     fit = fit_decline(samples, args.decline_answer_rate)
     fit["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(fit, indent=2))
-    calib = json.loads(CALIBRATION_FILE.read_text())
-    calib["models"][calibration_key(embedder.model_id, variant_of(embedder))]["decline"] = {
+    _store_entry(embedder, "decline", {
         "weights": fit["weights"], "bias": fit["bias"], "threshold": fit["threshold"],
         "source": f"bench/calibrate.py --decline {args.decline} (PIAF dev half and xling, "
         f"Qwen2.5-Coder-1.5B, seed {args.seed}, min answer rate {args.decline_answer_rate}), "
         f"{datetime.now(UTC).date().isoformat()}",
         "fit": fit["fit"], "auc": fit["auc"], "samples": fit["samples"],
-    }
+    })
+
+
+def _model_entry(embedder: Embedder) -> dict[str, Any]:
+    """The embedder variant's entry of ``bot/calibration.json``."""
+    calib = json.loads(CALIBRATION_FILE.read_text())
+    entry: dict[str, Any] = calib["models"][calibration_key(embedder.model_id,
+                                                            variant_of(embedder))]
+    return entry
+
+
+def _store_entry(embedder: Embedder, name: str, value: dict[str, Any]) -> None:
+    """Write ``value`` as the variant's ``name`` entry of ``bot/calibration.json``,
+    keeping everything else in the file."""
+    calib = json.loads(CALIBRATION_FILE.read_text())
+    calib["models"][calibration_key(embedder.model_id, variant_of(embedder))][name] = value
     CALIBRATION_FILE.write_text(json.dumps(calib, indent=2) + "\n")
 
 
@@ -447,20 +461,17 @@ def calibrate_judge(args: argparse.Namespace, settings: Settings, embedder: Embe
     samples = _answered_samples(args, f"judge-samples-{embedder.model_id}.json", lambda:
                                 judge_samples(args.bench_dir, args.judge, args.seed, cache,
                                               settings))
-    calib = json.loads(CALIBRATION_FILE.read_text())
-    entry = calib["models"][calibration_key(embedder.model_id, variant_of(embedder))]
-    fit = fit_judge(samples, args.judge_kept, entry.get("decline"))
+    fit = fit_judge(samples, args.judge_kept, _model_entry(embedder).get("decline"))
     fit["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(fit, indent=2))
-    entry["judge"] = {
+    _store_entry(embedder, "judge", {
         "threshold": fit["threshold"],
         "source": f"bench/calibrate.py --judge {args.judge} (PIAF dev half and xling, "
         f"Qwen2.5-Coder-1.5B, seed {args.seed}, answerable kept {args.judge_kept}), "
         f"{datetime.now(UTC).date().isoformat()}",
         "fit": fit["fit"], "auc": fit["auc"], "outcomes": fit["outcomes"],
         "end_to_end": fit["end_to_end"],
-    }
-    CALIBRATION_FILE.write_text(json.dumps(calib, indent=2) + "\n")
+    })
 
 
 # -- the answer's relevance to the question --------------------------------------------
@@ -505,13 +516,11 @@ def calibrate_relevance(args: argparse.Namespace, settings: Settings, embedder: 
     fit = fit_relevance(samples, args.relevance_kept)
     fit["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(fit, indent=2))
-    calib = json.loads(CALIBRATION_FILE.read_text())
-    calib["models"][calibration_key(embedder.model_id, variant_of(embedder))]["relevance"] = {
+    _store_entry(embedder, "relevance", {
         **fit, "source": f"bench/calibrate.py --relevance {args.relevance} (PIAF dev half and "
         f"xling, Qwen2.5-Coder-1.5B, seed {args.seed}, answerable kept {args.relevance_kept}), "
         f"{datetime.now(UTC).date().isoformat()}",
-    }
-    CALIBRATION_FILE.write_text(json.dumps(calib, indent=2) + "\n")
+    })
 
 
 def main() -> None:
