@@ -238,7 +238,11 @@ class NearMiss:
             sims = vecs @ qv
             hint = sorted(int(k) + 1 for k in np.argsort(-sims)[:3])
             draft = gen.generate(question, self.lang, self.article, [], hint=hint)
-            yield Drafted(question, self.gone not in gold, float(sims.max()), hint, draft)
+            # The gold sentences' numbers in the article the model saw (``gone`` is out).
+            numbers = {j: n for n, j in enumerate(
+                (j for j in range(len(self.article) + 1) if j != self.gone), 1)}
+            yield Drafted(question, self.gone not in gold, float(sims.max()), hint, draft,
+                          sims, {numbers[j] for j in gold if j in numbers})
 
 
 @dataclass
@@ -248,6 +252,8 @@ class Drafted:
     score: float  # the best retrieval similarity
     hint: list[int]
     draft: Draft
+    sims: np.ndarray  # the question's cosine with each sentence, in article order
+    gold: set[int]  # the numbers of the sentences holding the answer (none: a near miss)
 
 
 def _near_misses(bench_dir: Path, paragraphs: int, seed: int) -> Iterator[NearMiss]:
@@ -355,6 +361,11 @@ class JudgeSample:
     # The weakest claim's cosine with the sentence closest to it: how well the verified
     # answer's least supported claim is supported.
     support: float | None = None
+    # How far the best cited sentence scores under retrieval's best one (0: it is cited),
+    # and whether each holds the answer.
+    rank_gap: float | None = None
+    cited_gold: bool | None = None
+    top_gold: bool | None = None
 
 
 def judge_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCache,
@@ -399,8 +410,13 @@ def judge_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCach
             vecs_a = cache.embedder.embed_documents([MARKER.sub("", result.answer), *claims])
             relevance = float(cache.queries([d.question])[0] @ vecs_a[0])
             support = float((vecs_a[1:] @ vecs.T).max(axis=1).min())
+            cited = [int(c.id.split(":")[1]) for c in result.citations]
+            top = int(np.argmax(d.sims)) + 1
             out.append(JudgeSample(**base, outcome="judged", p_yes=p_yes, answer=result.answer,
-                                   relevance=relevance, support=support))
+                                   relevance=relevance, support=support,
+                                   rank_gap=d.score - max(float(d.sims[n - 1]) for n in cited),
+                                   cited_gold=bool(d.gold & set(cited)),
+                                   top_gold=top in d.gold))
         print(f"  paragraph {i + 1}: {len(out)} samples", flush=True)
     return out
 
@@ -487,7 +503,44 @@ def _keeping(values: list[tuple[bool, float]], kept: float) -> dict[str, Any]:
             "refused_near_miss": float((v[~y] < t).mean())}
 
 
-def fit_relevance(samples: list[JudgeSample], kept: float) -> dict[str, Any]:
+def fit_rank_gap(samples: list[JudgeSample], quote_bars: dict[str, float]) -> dict[str, Any]:
+    """The gap under retrieval's best score past which a verified answer's citations are
+    set aside for quoting that best sentence (or refusing, under the quoting bar).
+
+    Each gap is scored by what the switch does to the answers it flags: an answerable
+    question gains when the best sentence holds the answer and is quoted, loses when the
+    model's cited sentence held it and the quote does not, and loses half as much when
+    both held it (a quote in the article's language replaces a right answer in the
+    reader's); a near miss gains when it ends refused. The widest gap of the largest net
+    gain is kept (the fewest answers changed); none if no gap gains."""
+    flagged = [s for s in samples if s.outcome == "judged" and s.rank_gap is not None
+               and s.rank_gap > 0]
+
+    def change(s: JudgeSample) -> float:
+        quoted = s.score >= quote_bars[s.group]
+        if not s.answerable:
+            return float(not quoted)
+        right = bool(s.top_gold) and quoted
+        return float(right) - float(bool(s.cited_gold)) - 0.5 * (right and bool(s.cited_gold))
+
+    gaps = sorted({0.0, *(s.rank_gap for s in flagged if s.rank_gap is not None)})
+    gains = [sum(change(s) for s in flagged if (s.rank_gap or 0.0) > g) for g in gaps]
+    best = max(gains)
+    i = max(j for j, g in enumerate(gains) if g == best)
+    # Midway to the next gap up: the one flagged answer nearest the cut keeps some margin.
+    cut = (gaps[i] + gaps[i + 1]) / 2 if i + 1 < len(gaps) else gaps[i]
+    over = [s for s in flagged if (s.rank_gap or 0.0) > cut]
+    return {"threshold": round(cut, 4) if best > 0 else None, "net_gain": best,
+            "answers": sum(s.outcome == "judged" and s.rank_gap is not None for s in samples),
+            "flagged": {"answerable": sum(s.answerable for s in over),
+                        "near_miss": sum(not s.answerable for s in over)},
+            "mended": sum(change(s) > 0 for s in over),
+            "broken": sum(change(s) <= -1 for s in over),
+            "quoted_instead_of_a_right_answer": sum(change(s) == -0.5 for s in over)}
+
+
+def fit_relevance(samples: list[JudgeSample], kept: float,
+                  quote_bars: dict[str, float] | None = None) -> dict[str, Any]:
     """The question-answer cosine under which a verified answer is about something else:
     the one that keeps ``kept`` of the answerable questions' verified answers. Near
     misses restate the question as much as real answers do (AUC ≈ 0.5): the bar is for
@@ -504,6 +557,8 @@ def fit_relevance(samples: list[JudgeSample], kept: float) -> dict[str, Any]:
     support = [(s.answerable, s.support) for s in judged if s.support is not None]
     if any(answerable for answerable, _ in support):
         fit["claim_bar"] = _keeping(support, kept)
+    if quote_bars and any(s.rank_gap is not None for s in judged):
+        fit["rank_gap"] = fit_rank_gap(judged, quote_bars)
     return fit
 
 
@@ -513,7 +568,9 @@ def calibrate_relevance(args: argparse.Namespace, settings: Settings, embedder: 
     samples = _answered_samples(args, f"relevance-samples-{embedder.model_id}.json", lambda:
                                 judge_samples(args.bench_dir, args.relevance, args.seed, cache,
                                               settings, ask_judge=False))
-    fit = fit_relevance(samples, args.relevance_kept)
+    entry = _model_entry(embedder)
+    fit = fit_relevance(samples, args.relevance_kept,
+                        {g: float(entry[g]) for g in ("same_language", "cross_language")})
     fit["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(fit, indent=2))
     _store_entry(embedder, "relevance", {

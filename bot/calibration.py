@@ -87,6 +87,10 @@ class Thresholds:
     # The question-answer cosine under which a verified answer is about something else
     # (bench/calibrate.py --relevance); None: not checked.
     relevance: float | None = None
+    # How far under the best retrieval score the sentences a verified answer cites may
+    # be before retrieval's best sentence is preferred to the model's pick
+    # (bench/calibrate.py --relevance); None: the model's pick stands.
+    rank_gap: float | None = None
 
     def for_corpus(self, articles: int) -> Thresholds:
         """These thresholds for an index of ``articles`` articles: the answer bars of a
@@ -137,6 +141,13 @@ def _claim_bar(entry: dict[str, object]) -> float:
     return max(bar, float(fitted["threshold"])) if fitted else bar
 
 
+def _rank_gap(entry: dict[str, object]) -> float | None:
+    fitted = (entry.get("relevance") or {}).get("rank_gap")  # type: ignore[attr-defined]
+    # A fit that found the rule mends no more answers than it breaks stores no threshold.
+    return float(fitted["threshold"]) if fitted and fitted.get("threshold") is not None \
+        else None
+
+
 # Only for models nobody calibrated: low enough to answer, a warning says to calibrate.
 UNCALIBRATED = Thresholds(same_language=0.3, cross_language=0.25, claim_bar=0.25,
                           name_bar=0.5, gate_same_language=0.25, gate_cross_language=0.2)
@@ -169,6 +180,7 @@ def load_thresholds(model_id: str, variant: str = "", *,
             probe={k: float(v) for k, v in entry.get("probe", {}).get("bars", {}).items()},
             relevance=(float(entry["relevance"]["threshold"]) if entry.get("relevance")
                        else None),
+            rank_gap=_rank_gap(entry),
         )
     except (OSError, KeyError, ValueError, TypeError):
         log.warning(

@@ -36,7 +36,7 @@ from bot.probe import Probe
 from bot.types import Answer, Citation, Lang
 from bot.verify import verify
 from index.retriever import Retriever
-from index.types import Sentence
+from index.types import Hit, Sentence
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +183,11 @@ class CitedQA:
                 # live in Palmyra?" → "the attack aimed to hinder the rapprochement of the
                 # two countries [1]" answers nothing that was asked.
                 result = replace(result, answer="", citations=[])
+            if result.citations and self._passed_over(state["hits"], result.citations):
+                # Retrieval's best sentence left aside for one it ranks far lower: "What did
+                # he reaffirm?" answered from the parties' commitment (0.35) over Rubio's
+                # reaffirmed support (0.53). Quoting the best sentence is then likelier right.
+                result = replace(result, answer="", citations=[])
             # Asked for a number, a date, a place or a name, an answer giving none is on
             # topic and still no answer ("how many cells were dismantled?"); quoting may
             # yet find a sentence that holds one.
@@ -255,6 +260,16 @@ class CitedQA:
         embedder = self.retriever.embedder
         answer_vec = embedder.embed_documents([MARKER.sub("", answer)])[0]
         return float(np.asarray(embedder.embed_query(query)) @ answer_vec) < bar
+
+    def _passed_over(self, hits: Sequence[Hit], citations: Sequence[Citation]) -> bool:
+        """Whether the answer cites neither retrieval's best sentence nor one within the
+        calibrated gap of it."""
+        gap = self.thresholds.rank_gap
+        if gap is None or not hits:
+            return False
+        scores = {h.sentence.id: h.score for h in hits}
+        best_cited = max(scores.get(c.id, -1.0) for c in citations)
+        return hits[0].score - best_cited > gap
 
     def _gives(self, state: State, sentences: Sequence[Citation | Sentence]) -> bool:
         """Whether the probe finds, in one of ``sentences``, the fact asked for: a

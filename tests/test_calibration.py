@@ -129,3 +129,55 @@ def test_the_relevance_bar_keeps_the_asked_share_of_answers() -> None:
     assert fit["refused_near_miss"] == 0.5
     assert fit["answers"] == {"answerable": 100, "near_miss": 2}
     assert 0.44 < fit["claim_bar"]["threshold"] < 0.46  # the weakest claims, likewise
+
+
+def test_the_rank_gap_is_read_only_when_the_fit_found_a_gain(tmp_path: Path) -> None:
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps({"models": {
+        "m": {**ENTRY, "relevance": {"threshold": 0.3, "rank_gap": {"threshold": 0.12}}},
+        "none": {**ENTRY, "relevance": {"threshold": 0.3, "rank_gap": {"threshold": None}}},
+        "old": {**ENTRY, "relevance": {"threshold": 0.3}}}}))
+    assert load_thresholds("m", path=path).rank_gap == 0.12
+    assert load_thresholds("none", path=path).rank_gap is None
+    assert load_thresholds("old", path=path).rank_gap is None
+
+
+def _gap_sample(gap: float, answerable: bool = True, cited_gold: bool = False,
+                top_gold: bool = True, score: float = 0.6):
+    from bench.calibrate import JudgeSample
+    return JudgeSample("same_language", answerable, score, 0.1, "judged", None, "a", 0.5,
+                       0.5, rank_gap=gap, cited_gold=cited_gold, top_gold=top_gold)
+
+
+def test_the_rank_gap_is_cut_where_switching_to_the_best_sentence_pays() -> None:
+    from bench.calibrate import fit_rank_gap
+
+    bars = {"same_language": 0.4, "cross_language": 0.4}
+    samples = [
+        _gap_sample(0.0, cited_gold=True),  # the best sentence cited: never flagged
+        _gap_sample(0.02, cited_gold=True, top_gold=False),  # close: the model was right
+        _gap_sample(0.05, cited_gold=True, top_gold=False),
+        _gap_sample(0.15),  # far under the best, which holds the answer: mended
+        _gap_sample(0.25),
+        _gap_sample(0.2, answerable=False, top_gold=False, score=0.3),  # refused: mended
+        _gap_sample(0.3, answerable=False, top_gold=False),  # quoted, still wrong
+    ]
+    fit = fit_rank_gap(samples, bars)
+    assert 0.05 < fit["threshold"] < 0.15  # midway between the last broken and first mended
+    assert fit["net_gain"] == 3 and fit["mended"] == 3 and fit["broken"] == 0
+    assert fit["flagged"] == {"answerable": 2, "near_miss": 2}
+    # When switching never pays, there is no gap.
+    assert fit_rank_gap(samples[:3], bars)["threshold"] is None
+
+
+def test_quoting_instead_of_a_right_answer_costs_half_a_mended_one() -> None:
+    from bench.calibrate import fit_rank_gap
+
+    bars = {"same_language": 0.4, "cross_language": 0.4}
+    mended = [_gap_sample(0.2)]
+    both_right = [_gap_sample(0.1 + i / 100, cited_gold=True) for i in range(3)]
+    # One mended answer does not pay for three right ones turned into quotes…
+    assert fit_rank_gap(mended + both_right, bars)["threshold"] > 0.12
+    fit = fit_rank_gap(mended + both_right[:1], bars)
+    # …nor, cut below them, for one: the widest gap of the best gain leaves them out.
+    assert fit["threshold"] > 0.1 and fit["quoted_instead_of_a_right_answer"] == 0

@@ -644,3 +644,28 @@ def test_without_a_relevance_bar_the_verified_answer_stands(
         bot: Citebot, model: QueueChatModel) -> None:
     a = ask(bot, model, OFF_TOPIC)
     assert a.answered and a.answer.startswith("La nouvelle administration syrienne")
+
+
+# -- retrieval's best sentence passed over ---------------------------------------------------
+
+# True of sentence 1, which retrieval ranks far under sentence 7, and no answer to QUESTION.
+PASSED_OVER = ("L’attentat perpétré par Daech près de l’ancienne cité de Palmyre visait à "
+               "entraver le rapprochement entre les deux pays [1].")
+
+
+def test_an_answer_citing_far_below_the_best_sentence_gives_way_to_it(
+        bot: Citebot, model: QueueChatModel) -> None:
+    bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.2, rank_gap=0.1)
+    a = ask(bot, model, PASSED_OVER)
+    assert a.answered and a.answer.startswith("Selon l’article")
+    assert [c.id for c in a.citations] == ["palmyre.fr:7"]
+    # The best sentence itself, or one as close to the top, is the model's to cite.
+    assert ask(bot, model, ON_TOPIC).answer.startswith("Deux soldats américains")
+
+
+def test_without_a_rank_gap_the_models_pick_stands(
+        bot: Citebot, model: QueueChatModel) -> None:
+    bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.2)
+    a = ask(bot, model, PASSED_OVER)
+    assert a.answered and a.answer.startswith("L’attentat perpétré par Daech")
+    assert [c.id for c in a.citations] == ["palmyre.fr:1"]
