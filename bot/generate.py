@@ -123,18 +123,45 @@ class Generator:
         on_token: TokenSink | None = None,
         hint: Sequence[int] = (),
     ) -> Draft:
-        parts = []
         prob: float | None = None
+        # The small model opens one draft in ten by copying retrieval's hint line ("The
+        # search found these sentences closest: [2], [7]."): held back, never shown.
+        echo = EchoFilter(self.hint.format(marks=", ".join(f"[{n}]" for n in hint)).strip()
+                          if self.article and hint else "", on_token)
         for chunk in self.model.stream(self.messages(question, lang, numbered, history, hint),
                                        stop=STOP):
             if prob is None and "sentinel_prob" in chunk.response_metadata:
                 prob = float(chunk.response_metadata["sentinel_prob"])
-            text = chunk.text
-            if text:
-                parts.append(text)
-                if on_token:
-                    on_token(text)
-        return Draft("".join(parts).strip(), prob)
+            if chunk.text:
+                echo.feed(chunk.text)
+        return Draft(echo.finish().strip(), prob)
+
+
+class EchoFilter:
+    """Passes streamed text on, except a leading copy of ``echo``."""
+
+    def __init__(self, echo: str, on_token: TokenSink | None) -> None:
+        self.echo = echo
+        self.on_token = on_token
+        self.text = ""
+        self.held = bool(echo)  # still possibly copying the echo
+
+    def feed(self, piece: str) -> None:
+        self.text += piece
+        if self.held:
+            opening = self.text.lstrip()
+            if opening.startswith(self.echo):
+                self.text = opening[len(self.echo):].lstrip()
+            elif self.echo.startswith(opening):
+                return  # maybe the echo: wait for more
+            self.held = False
+            piece = self.text
+        if piece and self.on_token:
+            self.on_token(piece)
+
+    def finish(self) -> str:
+        """Everything kept; a draft that stopped inside the echo is the echo, and empty."""
+        return "" if self.held else self.text
 
 
 def declined(text: str) -> bool:

@@ -669,3 +669,28 @@ def test_without_a_rank_gap_the_models_pick_stands(
     a = ask(bot, model, PASSED_OVER)
     assert a.answered and a.answer.startswith("L’attentat perpétré par Daech")
     assert [c.id for c in a.citations] == ["palmyre.fr:1"]
+
+
+# -- the hint line copied --------------------------------------------------------------------
+
+def _hint_echo(model: QueueChatModel) -> str:
+    """The hint line of the last prompt, as the model would copy it."""
+    user = model.received[-1][-1].text
+    return next(line for line in user.splitlines() if "[" in line and QUESTION not in line)
+
+
+def test_a_copied_hint_line_is_neither_streamed_nor_verified(
+        bot: Citebot, model: QueueChatModel) -> None:
+    ask(bot, model, "x")  # learns the hint line retrieval gives this question
+    echo = _hint_echo(model)
+    tokens: list[str] = []
+    model.replies.append(f"{echo} {ON_TOPIC}")
+    a = bot.ask(QUESTION, bot.new_conversation(), on_token=tokens.append)
+    assert "".join(tokens).startswith("Deux soldats américains")
+    assert a.answered and a.answer.startswith("Deux soldats américains")
+    # Copied alone, it is no answer; written in passing, it is left as it is.
+    assert not ask(bot, model, echo).answered
+    tokens.clear()
+    model.replies.append(f"Selon la recherche, {echo}")
+    bot.ask(QUESTION, bot.new_conversation(), on_token=tokens.append)
+    assert "".join(tokens).startswith("Selon la recherche")
