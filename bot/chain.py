@@ -34,7 +34,7 @@ from bot.lang import Detector
 from bot.messages import message
 from bot.probe import Probe
 from bot.types import Answer, Citation, Lang
-from bot.verify import verify
+from bot.verify import Verdict, verify
 from index.retriever import Retriever
 from index.types import Hit, Sentence
 
@@ -167,44 +167,11 @@ class CitedQA:
                 return self._refuse(state, "model_declined")
             draft = None
         if draft is not None:
-            numbered = state["numbered"]
-            similarity = self._claim_similarity(numbered, state.get("eligible"))
-            result = verify(
-                draft, numbered, state["question"], similarity=similarity,
-                bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
-                eligible=state.get("eligible"),
-            )
-            if result.citations and repeats_previous(state["question"], result.answer,
-                                                     state["conversation"]):
-                # The earlier question answered again: nothing is said about this one.
-                result = replace(result, answer="", citations=[])
-            if result.citations and self._off_question(state["query"], result.answer):
-                # Verified against the article, yet about something else: "How many people
-                # live in Palmyra?" → "the attack aimed to hinder the rapprochement of the
-                # two countries [1]" answers nothing that was asked.
-                result = replace(result, answer="", citations=[])
-            if result.citations and self._passed_over(state["hits"], result.citations):
-                # Retrieval's best sentence left aside for one it ranks far lower: "What did
-                # he reaffirm?" answered from the parties' commitment (0.35) over Rubio's
-                # reaffirmed support (0.53). Quoting the best sentence is then likelier right.
-                result = replace(result, answer="", citations=[])
-            # Asked for a number, a date, a place or a name, an answer giving none is on
-            # topic and still no answer ("how many cells were dismantled?"); quoting may
-            # yet find a sentence that holds one.
-            of_kind = holds_kind(state["question"], [c.text for c in result.citations],
-                                 result.answer) and self._gives(state, result.citations)
+            result, of_kind = self._check(state, draft, state.get("eligible"))
             if result.citations and of_kind and self.detector.detect(result.answer,
                                                                       lang) == lang:
-                p_yes = self._judge(state, result.answer, result.citations)
-                if p_yes is not None and self.thresholds.judge is not None \
-                        and p_yes < self.thresholds.judge:
-                    # Close to a sentence and inventing nothing, yet that sentence does
-                    # not say it: a topical sentence quoted for a near miss.
-                    return {**self._refuse(state, "judge_unsupported"), "judge_p": p_yes}
-                return {**state, "judge_p": p_yes, "answer": result.answer,
-                        "citations": result.citations,
-                        "verdict": f"verified (dropped {result.dropped}, "
-                        f"repaired {result.repaired})"}
+                return self._accept(state, result, f"verified (dropped {result.dropped}, "
+                                                   f"repaired {result.repaired})")
             if not result.citations or of_kind:
                 bar = self.thresholds.name_bar if result.invented else state["quote_bar"]
                 if state["support"][0].score < bar:
@@ -220,8 +187,81 @@ class CitedQA:
                   and self._gives(state, [h.sentence])]
         if not quoted:
             return self._refuse({**state, "notices": notices}, "not_quotable")
+        if draft is not None and (again := self._answer_from(state, quoted)) is not None:
+            return again
         text, citations = extractive_answer(quoted, lang)
         return {**state, "answer": text, "citations": citations, "notices": notices}
+
+    def _check(self, state: State, draft: str, eligible: list[int] | None
+               ) -> tuple[Verdict, bool]:
+        """``draft`` verified claim by claim against the numbered sentences, emptied when
+        it says nothing new or nothing asked; and whether it holds the kind of fact asked."""
+        numbered = state["numbered"]
+        result = verify(
+            draft, numbered, state["question"],
+            similarity=self._claim_similarity(numbered, eligible),
+            bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
+            eligible=eligible,
+        )
+        if result.citations and repeats_previous(state["question"], result.answer,
+                                                 state["conversation"]):
+            # The earlier question answered again: nothing is said about this one.
+            result = replace(result, answer="", citations=[])
+        if result.citations and self._off_question(state["query"], result.answer):
+            # Verified against the article, yet about something else: "How many people
+            # live in Palmyra?" → "the attack aimed to hinder the rapprochement of the
+            # two countries [1]" answers nothing that was asked.
+            result = replace(result, answer="", citations=[])
+        if result.citations and self._passed_over(state["hits"], result.citations):
+            # Retrieval's best sentence left aside for one it ranks far lower: "What did
+            # he reaffirm?" answered from the parties' commitment (0.35) over Rubio's
+            # reaffirmed support (0.53). Quoting the best sentence is then likelier right.
+            result = replace(result, answer="", citations=[])
+        # Asked for a number, a date, a place or a name, an answer giving none is on
+        # topic and still no answer ("how many cells were dismantled?"); quoting may
+        # yet find a sentence that holds one.
+        of_kind = holds_kind(state["question"], [c.text for c in result.citations],
+                             result.answer) and self._gives(state, result.citations)
+        return result, of_kind
+
+    def _accept(self, state: State, result: Verdict, verdict: str) -> State:
+        """The verified answer, unless the support judge (when calibrated) doubts it."""
+        p_yes = self._judge(state, result.answer, result.citations)
+        if p_yes is not None and self.thresholds.judge is not None \
+                and p_yes < self.thresholds.judge:
+            # Close to a sentence and inventing nothing, yet that sentence does not say
+            # it: a topical sentence quoted for a near miss.
+            return {**self._refuse(state, "judge_unsupported"), "judge_p": p_yes}
+        return {**state, "judge_p": p_yes, "answer": result.answer,
+                "citations": result.citations, "verdict": verdict}
+
+    def _answer_from(self, state: State, quoted: list[Hit]) -> State | None:
+        """The model asked once more, pointed at the sentences about to be quoted only.
+
+        Its answer failed, yet retrieval is sure enough to quote: a quote of a French
+        sentence answers an English reader in the wrong language. Shown the whole
+        article, the model had answered from another sentence ("What did he reaffirm?"
+        from the parties' commitment); pointed at the one to quote, it can say it in
+        the reader's words. Whatever fails its check again is quoted, as before.
+        """
+        if self.generator is None or not self.generator.article:
+            return None
+        hint = sorted(n for h in quoted if (n := self.generator.number_of(h.sentence.id)))
+        try:
+            # Like the repeated-answer retry: the questions as one, no exchange, not
+            # streamed (the draft on screen is replaced by the answer).
+            draft = self.generator.generate(state["query"], state["language"],
+                                            state["numbered"], [], None, hint)
+        except Exception as e:  # noqa: BLE001 - the quote stands
+            log.warning("answer model failed on retry: %s: %s", type(e).__name__, e)
+            return None
+        if declined(draft.text):
+            return None
+        result, of_kind = self._check(state, draft.text, [n - 1 for n in hint])
+        if not (result.citations and of_kind
+                and self.detector.detect(result.answer, state["language"]) == state["language"]):
+            return None
+        return self._accept(state, result, "verified on the sentence to quote")
 
     def _claim_similarity(self, numbered: list[Sentence],
                           eligible: list[int] | None) -> Callable[[list[str]], np.ndarray]:

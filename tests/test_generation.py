@@ -656,6 +656,7 @@ PASSED_OVER = ("L’attentat perpétré par Daech près de l’ancienne cité de
 def test_an_answer_citing_far_below_the_best_sentence_gives_way_to_it(
         bot: Citebot, model: QueueChatModel) -> None:
     bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.2, rank_gap=0.1)
+    model.replies.append(PASSED_OVER)  # asked again, the model insists
     a = ask(bot, model, PASSED_OVER)
     assert a.answered and a.answer.startswith("Selon l’article")
     assert [c.id for c in a.citations] == ["palmyre.fr:7"]
@@ -694,3 +695,19 @@ def test_a_copied_hint_line_is_neither_streamed_nor_verified(
     model.replies.append(f"Selon la recherche, {echo}")
     bot.ask(QUESTION, bot.new_conversation(), on_token=tokens.append)
     assert "".join(tokens).startswith("Selon la recherche")
+
+
+def test_a_failed_answer_is_asked_again_pointed_at_the_sentence_to_quote(
+        bot: Citebot, model: QueueChatModel) -> None:
+    bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.2, rank_gap=0.1)
+    # The second answer comes from the sentence about to be quoted.
+    model.replies.append(PASSED_OVER)
+    a = ask(bot, model, ON_TOPIC)
+    assert a.answered and a.answer.startswith("Deux soldats américains")
+    assert [c.id for c in a.citations] == ["palmyre.fr:7"]
+    retry = model.received[-1][-1].text
+    assert "[7]" in retry and "[1]" not in retry  # only the sentence to quote is pointed at
+    # No second try when the model's answer stands, nor when nothing may be quoted.
+    calls = len(model.received)
+    ask(bot, model, ON_TOPIC)
+    assert len(model.received) == calls + 1
