@@ -87,6 +87,11 @@ class Generator:
         """The ``[n]`` of an article sentence in the prefix."""
         return self._number.get(sentence_id)
 
+    def _hint_line(self, hint: Sequence[int]) -> str:
+        """Retrieval's likeliest sentences, as the whole-article prompt names them."""
+        marks = ", ".join(f"[{n}]" for n in hint)
+        return self.hint.format(marks=marks) if marks else ""
+
     def messages(
         self,
         question: str,
@@ -104,10 +109,9 @@ class Generator:
         )
         if self.article:
             # Everything before the question is the cached prefix.
-            marks = ", ".join(f"[{n}]" for n in hint)
             user = self.user_article.format(
                 history=past, question=question, language=LANGUAGE_NAMES[lang],
-                hint=self.hint.format(marks=marks) if marks else "")
+                hint=self._hint_line(hint))
         else:
             user = self.user.format(history=past, sentences=numbered_lines(numbered),
                                     question=question, language=LANGUAGE_NAMES[lang])
@@ -126,8 +130,7 @@ class Generator:
         prob: float | None = None
         # The small model opens one draft in ten by copying retrieval's hint line ("The
         # search found these sentences closest: [2], [7]."): held back, never shown.
-        echo = EchoFilter(self.hint.format(marks=", ".join(f"[{n}]" for n in hint)).strip()
-                          if self.article and hint else "", on_token)
+        echo = EchoFilter(self._hint_line(hint).strip() if self.article else "", on_token)
         for chunk in self.model.stream(self.messages(question, lang, numbered, history, hint),
                                        stop=STOP):
             if prob is None and "sentinel_prob" in chunk.response_metadata:
