@@ -232,15 +232,15 @@ class NearMiss:
     def drafts(self, gen: Generator, vecs: np.ndarray, cache: VectorCache) -> Iterator[Drafted]:
         """Each usable question with its retrieval, hint and the model's draft answer."""
         qvecs = cache.queries([q for q, _ in self.qas])
+        # Each paragraph sentence's number in the article the model sees (``gone`` is out).
+        numbers = {j: n for n, j in enumerate(
+            (j for j in range(len(self.article) + 1) if j != self.gone), 1)}
         for (question, _), gold, qv in zip(self.qas, self.golds, qvecs, strict=True):
             if not gold or (self.gone in gold and len(gold) > 1):
                 continue  # no answer sentence found, or only partly removed
             sims = vecs @ qv
             hint = sorted(int(k) + 1 for k in np.argsort(-sims)[:3])
             draft = gen.generate(question, self.lang, self.article, [], hint=hint)
-            # The gold sentences' numbers in the article the model saw (``gone`` is out).
-            numbers = {j: n for n, j in enumerate(
-                (j for j in range(len(self.article) + 1) if j != self.gone), 1)}
             yield Drafted(question, self.gone not in gold, float(sims.max()), hint, draft,
                           sims, {numbers[j] for j in gold if j in numbers})
 
