@@ -17,7 +17,15 @@ from collections.abc import Sequence
 from enum import Enum
 
 from bot.citations import MARKER
-from bot.facts import counts_in, dates_in, fold, name_known, names_in, numbers_in
+from bot.facts import (
+    DATE_WORDS,
+    counts_in,
+    dates_in,
+    fold,
+    name_known,
+    names_in,
+    numbers_in,
+)
 
 
 class Kind(Enum):
@@ -126,14 +134,24 @@ _PLACE_WORDS = re.compile(
     r"|city|town|region|province|country|capital|neighbourhood|neighborhood|area|border"
     r"|desert|street|airport|island|territory|north|south|east|west)\b")
 _PLACE_NAMED = re.compile(
-    r"\b(?:à|au|aux|en|dans|près de|pres de|vers|depuis|in|at|near|from|outside"
-    r"|inside)\s+(?:(?:le|la|les|l'|l’|the)\s*)?[A-Z][\w'’-]+")
+    r"\b(?i:à|au|aux|en|dans|près de|pres de|vers|depuis|in|at|near|from|outside"
+    r"|inside)\s+(?:(?i:le|la|les|l'|l’|the)\s*)?[A-Z][\w'’-]+")
 
 
 def _holds_place(question: str, text: str) -> bool:
     asked = set(_PLACE_WORDS.findall(fold(question)))
     return bool(set(_PLACE_WORDS.findall(fold(text))) - asked) or any(
         not name_known(m.group(0).split()[-1], question) for m in _PLACE_NAMED.finditer(text))
+
+
+def _says_place(question: str, answer: str) -> bool:
+    """Whether a written answer gives a place: as its sentences would, or by a name the
+    question did not bring ("Which country joined? Syria joined [1]."). A weekday is no
+    place: "Syria launched the operation on Sunday [1]" does not say where."""
+    text = MARKER.sub("", answer)
+    return _holds_place(question, text) or any(
+        fold(n) not in DATE_WORDS and not name_known(n, question)
+        for n in names_in(text, question))
 
 
 def _written_as_name(word: str, text: str) -> bool:
@@ -152,7 +170,10 @@ def holds_kind(question: str, sentences: Sequence[str], answer: str | None = Non
         return True
     text = " ".join(sentences)
     if kind is Kind.PLACE:
-        return _holds_place(question, text)
+        # The answer must say where too: shown the whole article, a model sets the fact
+        # in a place read elsewhere, or in none.
+        return _holds_place(question, text) and (answer is None
+                                                 or _says_place(question, answer))
     if kind is Kind.NAME:
         said = answer if answer is not None else text
         return any(_written_as_name(n, text) and not name_known(n, question)

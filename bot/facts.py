@@ -29,7 +29,7 @@ _NUMBER_WORDS = {
 }
 # Days and months are facts like numbers: a claim naming one needs a sentence naming it
 # ("Sunday" for "samedi" is a wrong answer however close the sentences are).
-_DATE_WORDS = {
+DATE_WORDS = {
     w: i for i, names in enumerate([
         "monday lundi", "tuesday mardi", "wednesday mercredi", "thursday jeudi",
         "friday vendredi", "saturday samedi", "sunday dimanche", "january janvier",
@@ -81,11 +81,11 @@ def _ones(text: str) -> int:
 def dates_in(text: str) -> set[int]:
     """The days and months ``text`` names, French and English alike."""
     # Lower-case "may" is the English verb; French months are written lower-case.
-    return {_DATE_WORDS[fold(w)] for w in WORDS.findall(text)
-            if fold(w) in _DATE_WORDS and w != "may"}
+    return {DATE_WORDS[fold(w)] for w in WORDS.findall(text)
+            if fold(w) in DATE_WORDS and w != "may"}
 
 
-_MONTHS = "|".join(w for w, i in _DATE_WORDS.items() if i >= 7)  # after the 7 days
+_MONTHS = "|".join(w for w, i in DATE_WORDS.items() if i >= 7)  # after the 7 days
 _YEAR = r"(?:1[5-9]|20)\d\d"
 # Numbers that only date something: the day and year of "le 12 novembre 2024", "on
 # November 12", a year after "en/in/since…". "2000 soldats" stays a count.
@@ -124,7 +124,7 @@ def names_in(claim: str, ordinary: str = "") -> list[str]:
         word = opening.group(1)
         folded = fold(word)
         common = (word in _NOT_NAMES or folded in _OPENERS or folded in STOP
-                  or folded in _NUMBER_WORDS or folded in _DATE_WORDS
+                  or folded in _NUMBER_WORDS or folded in DATE_WORDS
                   or re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", ordinary))
         if not common:
             names.insert(0, word)

@@ -5,10 +5,12 @@ sentence when they say the same thing across languages (embedding similarity at
 least the calibrated bar) and every number in the claim is in that sentence (or is
 the sum of two of its numbers: "two soldiers and a civilian" → "three people").
 A name the article never mentions (fuzzy, accent-blind) demands a stronger
-similarity, which is what refuses "Paris" for the capital of France; so does a name the
-answer gives (not one the question brought) that the supporting sentence lacks. A
-claim whose date the model completed ("12 November 2024" for "12 novembre dernier") is
-kept without the parts no sentence writes (``bot/dates.py``).
+similarity, which is what refuses "Paris" for the capital of France. A name the answer
+gives (not one the question brought) that the article writes must be in the supporting
+sentence: one written only elsewhere was brought from another fact. A claim whose date
+the model completed ("12 November 2024" for "12 novembre dernier") or whose place it
+brought from another sentence is kept without the parts its sentence does not write
+(``bot/dates.py``, ``bot/places.py``).
 
 Each claim keeps the cited sentences that support it; when none does, the best
 supporting retrieved sentence replaces the citation; a claim nothing supports is
@@ -26,6 +28,7 @@ import numpy as np
 from bot.citations import MARKER
 from bot.dates import trim_unsupported_dates
 from bot.facts import STOP, WORDS, fold, name_known, names_in, numbers_supported
+from bot.places import trim_places
 from bot.types import Citation
 from index.splitter import split_sentences
 from index.types import Sentence
@@ -83,10 +86,40 @@ def _lift_citing_subject(sentence: str) -> str:
     return f"{rest[0].upper()}{rest[1:]} [{m.group(1) or m.group(2)}]"
 
 
+# The same within a claim: "…died, while [5] indicates that three were wounded" and
+# "…created in 2014, according to sentence [9]" read as prose once markers are stripped
+# only without the citing words; the marker goes behind the claim.
+_CITING_INSIDE = re.compile(
+    rf"\[(\d{{1,3}})\]\s*(?:{_VERBS})\s+(?:that\s+|que\s+|qu['’]\s*)(?=\w)", re.IGNORECASE)
+_ACCORDING_TO = re.compile(
+    r",?\s*\b(?:according\s+to|selon|d['’]après)\s+(?:the\s+|la\s+|l['’]\s*)?"
+    r"(?:(?:sentence|phrase|article)\b\s*(?:\[(\d{1,3})\])?|\[(\d{1,3})\])"
+    r"(?=\s*(?:\[\d|[.!?…,;]|$))", re.IGNORECASE)
+
+
+def _drop_citing_words(sentence: str) -> str:
+    moved: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:
+        moved.extend(g for g in m.groups() if g)
+        return ""
+
+    text = _ACCORDING_TO.sub(keep, _CITING_INSIDE.sub(keep, sentence))
+    if text == sentence:
+        return sentence
+    text = text.lstrip(" ,;:")
+    if not any(ch.isalnum() for ch in MARKER.sub("", text)):
+        return sentence
+    text = text[0].upper() + text[1:] if text[0].islower() and sentence[0].isupper() else text
+    body = text.rstrip()
+    end = body[-1] if body and body[-1] in ".!?…" else ""
+    return f"{body.rstrip('.!?… ')}{''.join(f' [{n}]' for n in moved)}{end}"
+
+
 def claims_of(answer: str) -> list[Claim]:
     out = []
     for sentence in split_sentences(answer):
-        sentence = _lift_citing_subject(sentence)
+        sentence = _drop_citing_words(_lift_citing_subject(sentence))
         cited = tuple(int(m.group(1)) for m in MARKER.finditer(sentence))
         text = MARKER.sub("", sentence).strip()
         if any(ch.isalnum() for ch in text):
@@ -95,6 +128,38 @@ def claims_of(answer: str) -> list[Claim]:
             # a lone "[2]." after the sentence it belongs to
             out[-1] = Claim(out[-1].text, out[-1].cited + cited)
     return out
+
+
+class _NamesOf:
+    """The names a claim gives, as support needs them, worked out once per claim text.
+
+    ``given``: the names the question did not bring, which the supporting sentence must
+    write (or clear the stronger bar). ``unknown``: whether one is written nowhere in the
+    article. ``written``: the given names the article writes; a sentence lacking one of
+    those does not support the claim at any similarity, as the name was brought from
+    another sentence ("the operation was launched in the Palmyra desert" cites the
+    sentence on the operation, which says Homs). A name no sentence writes may be the
+    reader's word for one ("the United States" for "les États-Unis"): that one only
+    needs the stronger bar.
+    """
+
+    def __init__(self, question: str, context: str, ordinary: str) -> None:
+        self.question, self.context, self.ordinary = question, context, ordinary
+        self._seen: dict[str, tuple[list[str], bool, list[str]]] = {}
+
+    def __call__(self, text: str) -> tuple[list[str], bool, list[str]]:
+        if text not in self._seen:
+            names = names_in(text, self.ordinary)
+            given = [n for n in names if not name_known(n, self.question)]
+            self._seen[text] = (given, any(not name_known(n, self.context) for n in names),
+                                [n for n in given if name_known(n, self.context)])
+        return self._seen[text]
+
+    def trim(self, claim: str, source: str) -> str:
+        """``claim`` without the dates and places ``source`` does not write."""
+        text = trim_unsupported_dates(claim, source)
+        brought = [n for n in self(text)[2] if not name_known(n, source)]
+        return trim_places(text, brought) if brought else text
 
 
 @dataclass(frozen=True)
@@ -141,21 +206,19 @@ def verify(
     kept: list[tuple[str, list[int]]] = []
     dropped = repaired = 0
     invented = False
+    names_of = _NamesOf(question, context, ordinary)
     for claim, row, rank in zip(claims, sims, ranking, strict=True):
-        names = names_in(claim.text, ordinary)
-        unknown_name = any(not name_known(n, context) for n in names)
-        # What the answer adds must come from the sentence that supports it, names as
-        # much as numbers: "the fighter was Asaad al-Shaibani" names a man the article
-        # has, but not in the sentence about the fighter. Names the question brought
-        # are its topic, not its answer.
-        given = [n for n in names if not name_known(n, question)]
+        given, unknown_name, _ = names_of(claim.text)
 
-        def supports(i: int, text: str = claim.text, row: np.ndarray = row,
-                     given: list[str] = given, unknown_name: bool = unknown_name) -> bool:
+        def supports(i: int, text: str = claim.text, row: np.ndarray = row) -> bool:
+            source = numbered[i].text
+            given, unknown_name, written = names_of(text)
+            if any(not name_known(n, source) for n in written):
+                return False
             need = name_bar if unknown_name or any(
-                not name_known(n, numbered[i].text) for n in given) else bar
+                not name_known(n, source) for n in given) else bar
             return (allowed is None or i in allowed) and row[i] >= need and numbers_supported(
-                text, numbered[i].text)
+                text, source)
 
         valid = list(dict.fromkeys(n - 1 for n in claim.cited if 0 < n <= len(numbered)))
         good = [i for i in valid if supports(i)]
@@ -178,14 +241,15 @@ def verify(
         if good:
             kept.append((claim.text, good))
             continue
-        # A date the model completed ("12 novembre dernier" → "12 November 2024"): keep
-        # what a sentence says, without the parts it does not. Each trimmed claim is
-        # compared anew: the untrimmed one leans towards any sentence holding a date
-        # ("décembre 2024" for "on Sunday, December 12, 2024").
+        # A date the model completed ("12 novembre dernier" → "12 November 2024") or a
+        # place it brought from another sentence: keep what a sentence says, without
+        # the parts it does not. Each trimmed claim is compared anew: the untrimmed one
+        # leans towards any sentence holding a date ("décembre 2024" for "on Sunday,
+        # December 12, 2024").
         closest = sorted(range(len(numbered)), key=lambda i: -rank[i])[:TRIM_CANDIDATES]
         trims = {i: t for i in dict.fromkeys([*valid, *closest])
                  if (allowed is None or i in allowed)
-                 and (t := trim_unsupported_dates(claim.text, numbered[i].text)) != claim.text}
+                 and (t := names_of.trim(claim.text, numbered[i].text)) != claim.text}
         texts = {t: k for k, t in enumerate(dict.fromkeys(trims.values()))}
         trimmed_sims = similarity(list(texts)) if texts else np.zeros((0, len(numbered)))
         fits = [(float(trimmed_sims[texts[t]][i]), i, t) for i, t in trims.items()

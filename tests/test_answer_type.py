@@ -130,6 +130,23 @@ def test_a_place_question_needs_a_place(sentence: str, holds: bool) -> None:
     assert holds_kind("Where did it happen?", [sentence]) is holds
 
 
+@pytest.mark.parametrize(("answer", "holds"), [
+    ("The Syrian authorities launched the operation on Sunday [1].", False),
+    ("The operation targeted cells in the rural areas of Homs province [1].", True),
+    ("In Homs [1].", True),
+    ("Près de Homs [1].", True),
+])
+def test_a_place_question_needs_a_place_in_the_answer_too(answer: str, holds: bool) -> None:
+    assert holds_kind("Where did the Syrian authorities launch the operation?", [OPERATION],
+                      answer) is holds
+
+
+def test_a_place_named_without_a_preposition_answers_which_country() -> None:
+    assert holds_kind("Which country joined the coalition?",
+                      ["La coalition opère en Syrie, que la Syrie a rejointe."],
+                      "Syria joined the coalition [1].")
+
+
 WOUNDED = ("deux soldats américains et un civil avaient trouvé la mort, tandis que trois "
            "autres militaires avaient été blessés lors d’une embuscade menée par un "
            "combattant de Daech.")

@@ -15,6 +15,7 @@ from bot.calibration import DeclineModel, load_thresholds
 from bot.generate import SENTINEL
 from bot.settings import Settings
 from bot.types import Answer
+from bot.verify import Claim, claims_of
 from tests.fakes import FakeDetector, FakeEmbedder, QueueChatModel, TextOnlyChatModel
 
 QUESTION = "Quels soldats américains ont trouvé la mort lors de l’embuscade de Palmyre ?"
@@ -367,6 +368,16 @@ def test_a_year_the_sentence_lacks_is_trimmed(bot: Citebot, model: QueueChatMode
     assert a.citations[0].id == "palmyre.fr:9"
 
 
+def test_a_place_brought_from_another_sentence_is_trimmed(
+        bot: Citebot, model: QueueChatModel) -> None:
+    # Sentence 8 is the operation in Homs province; Palmyra is the ambush's (sentence 7).
+    a = ask(bot, model, "Les autorités syriennes ont lancé dimanche une opération de sécurité "
+                        "près de Palmyre [8].",
+            "Quand l’opération de sécurité a-t-elle été lancée ?")
+    assert a.answered and "Palmyre" not in a.answer and "dimanche" in a.answer
+    assert a.citations[0].id == "palmyre.fr:8"
+
+
 def test_an_invented_number_that_is_no_date_is_not_trimmed(
         bot: Citebot, model: QueueChatModel) -> None:
     a = ask(bot, model, "Syria joined the anti-IS coalition with 4000 soldiers [9].",
@@ -380,6 +391,20 @@ def test_a_name_must_be_in_the_sentence_that_supports_the_claim(
     a = ask(bot, model, "Les soldats américains ont trouvé la mort lors d’une embuscade "
                         "menée par Asaad al-Shaibani [7].")
     assert "Shaibani" not in a.answer
+
+
+def test_a_name_brought_from_another_sentence_passes_no_bar(
+        bot: Citebot, model: QueueChatModel) -> None:
+    # Even where any similarity vouches for a name, one the article writes elsewhere
+    # (Homs is in the sentence on the operation) does not come from the ambush's.
+    bot.qa.thresholds = replace(bot.qa.thresholds, name_bar=0.2)
+    brought = ask(bot, model, "Deux soldats américains et un civil ont trouvé la mort lors "
+                              "d’une embuscade près de Homs [7].")
+    assert "Homs" not in brought.answer
+    # A name no sentence writes may be the reader's word for one: the bar decides.
+    translated = ask(bot, model, "Deux soldats américains et un civil ont trouvé la mort "
+                                 "lors d’une embuscade près de Tadmor [7].")
+    assert "Tadmor" in translated.answer
 
 
 # -- the support judge ----------------------------------------------------------------
@@ -488,9 +513,23 @@ def test_a_number_question_answered_by_a_sentence_with_one(
 ])
 def test_a_marker_left_at_a_sentence_start_is_not_mistaken_for_a_subject(
         reply: str, second: str) -> None:
-    from bot.verify import claims_of
-
     assert claims_of(reply)[-1].text.startswith(second)
+
+
+@pytest.mark.parametrize(("reply", "claim", "cited"), [
+    ("[7] indicates that two soldiers died, while [5] indicates that three were wounded.",
+     "Two soldiers died, while three were wounded.", (7, 5)),
+    ("The coalition was created in 2014, according to sentence [9].",
+     "The coalition was created in 2014.", (9,)),
+    ("Rubio called on Sunday, according to the article. [6]", "Rubio called on Sunday.", (6,)),
+    ("Selon l’article [3], deux soldats sont morts.", "Deux soldats sont morts.", (3,)),
+    # a source the article names is part of the claim, not a citing phrase
+    ("Selon un communiqué du ministère, il a appelé [3].",
+     "Selon un communiqué du ministère, il a appelé.", (3,)),
+])
+def test_citing_words_inside_a_claim_are_dropped_and_the_marker_kept(
+        reply: str, claim: str, cited: tuple[int, ...]) -> None:
+    assert claims_of(reply) == [Claim(claim, cited)]
 
 
 def test_claims_in_a_titled_corpus_are_compared_with_untitled_sentences(
