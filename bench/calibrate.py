@@ -386,6 +386,10 @@ def judge_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCach
                            n_threads=settings.llm_threads, max_tokens=settings.llm_max_tokens,
                            sentinel=SENTINEL, banned_openings=["[", "[["])
     bars = load_thresholds(cache.embedder.model_id, variant_of(cache.embedder))
+    # Claims are verified at the question-level bar, not at the claim bar an earlier fit
+    # set: the fit reads how close real answers' claims are, and answers that a fitted
+    # bar already turned away would push each refit above the last.
+    claim_bar = min(bars.same_language, bars.cross_language)
     out: list[JudgeSample] = []
     for i, near in enumerate(_near_misses(bench_dir, paragraphs, seed)):
         gen = Generator(model, article=near.article)
@@ -399,7 +403,7 @@ def judge_samples(bench_dir: Path, paragraphs: int, seed: int, cache: VectorCach
                 continue
             result = verify(d.draft.text, near.article, d.question,
                             similarity=lambda t, v=vecs: cache.embedder.embed_documents(t) @ v.T,
-                            bar=bars.claim_bar, name_bar=bars.name_bar,
+                            bar=claim_bar, name_bar=bars.name_bar,
                             eligible=[n - 1 for n in d.hint])
             if not result.citations:
                 out.append(JudgeSample(**base, outcome="unverified", p_yes=None))
@@ -558,7 +562,10 @@ def fit_relevance(samples: list[JudgeSample], kept: float,
     if any(answerable for answerable, _ in support):
         fit["claim_bar"] = _keeping(support, kept)
     if quote_bars and any(s.rank_gap is not None for s in judged):
-        fit["rank_gap"] = fit_rank_gap(judged, quote_bars)
+        # Only the answers the product verifies, under the claim bar just fitted.
+        bar = fit.get("claim_bar", {}).get("threshold", -1.0)
+        fit["rank_gap"] = fit_rank_gap(
+            [s for s in judged if s.support is None or s.support >= bar], quote_bars)
     return fit
 
 

@@ -181,3 +181,21 @@ def test_quoting_instead_of_a_right_answer_costs_half_a_mended_one() -> None:
     fit = fit_rank_gap(mended + both_right[:1], bars)
     # …nor, cut below them, for one: the widest gap of the best gain leaves them out.
     assert fit["threshold"] > 0.1 and fit["quoted_instead_of_a_right_answer"] == 0
+
+
+def test_the_rank_gap_is_fitted_on_answers_the_fitted_claim_bar_keeps() -> None:
+    from bench.calibrate import JudgeSample, fit_relevance
+
+    def sample(support: float, gap: float, answerable: bool = True) -> JudgeSample:
+        return JudgeSample("same_language", answerable, 0.6, 0.1, "judged", None, "a", 0.5,
+                           support, rank_gap=gap, cited_gold=False, top_gold=answerable)
+
+    kept = [sample(0.9, 0.0) for _ in range(100)]  # the best sentence cited
+    # Far under the best sentence, and switching would mend them, but their claims are
+    # under the claim bar: the product never verifies them, so they say nothing here.
+    weak = [sample(0.1, 0.2) for _ in range(3)]
+    miss = [sample(0.9, 0.0, answerable=False)]
+    fit = fit_relevance(kept + weak + miss, kept=0.95, quote_bars={"same_language": 0.4,
+                                                            "cross_language": 0.4})
+    assert fit["claim_bar"]["threshold"] == 0.9
+    assert fit["rank_gap"]["threshold"] is None
