@@ -91,6 +91,10 @@ class Thresholds:
     # be before retrieval's best sentence is preferred to the model's pick
     # (bench/calibrate.py --relevance); None: the model's pick stands.
     rank_gap: float | None = None
+    # Whether an answer citing sentences that write every name the question does is
+    # spared the rank gap (fitted with it): "What is al-Shaibani's job?" is answered by
+    # the sentence naming him as minister, ranked under one where he speaks.
+    rank_gap_spares_named: bool = False
 
     def for_corpus(self, articles: int) -> Thresholds:
         """These thresholds for an index of ``articles`` articles: the answer bars of a
@@ -181,6 +185,8 @@ def load_thresholds(model_id: str, variant: str = "", *,
             relevance=(float(entry["relevance"]["threshold"]) if entry.get("relevance")
                        else None),
             rank_gap=_rank_gap(entry),
+            rank_gap_spares_named=bool(
+                ((entry.get("relevance") or {}).get("rank_gap") or {}).get("exempt_named")),
         )
     except (OSError, KeyError, ValueError, TypeError):
         log.warning(

@@ -26,6 +26,7 @@ from bot.calibration import Thresholds
 from bot.citations import MARKER, validate_citations
 from bot.conversation import Conversation, Turn
 from bot.extractive import extractive_answer, supporting_hits
+from bot.facts import names_cited
 from bot.followup import is_follow_up, repeats_previous, search_queries, standalone_query
 from bot.generate import Generator, TokenSink, declined
 from bot.inputs import clean_question
@@ -212,7 +213,8 @@ class CitedQA:
             # live in Palmyra?" → "the attack aimed to hinder the rapprochement of the
             # two countries [1]" answers nothing that was asked.
             result = replace(result, answer="", citations=[])
-        if result.citations and self._passed_over(state["hits"], result.citations):
+        if result.citations and self._passed_over(state["query"], state["hits"],
+                                                  result.citations):
             # Retrieval's best sentence left aside for one it ranks far lower: "What did
             # he reaffirm?" answered from the parties' commitment (0.35) over Rubio's
             # reaffirmed support (0.53). Quoting the best sentence is then likelier right.
@@ -301,11 +303,16 @@ class CitedQA:
         answer_vec = embedder.embed_documents([MARKER.sub("", answer)])[0]
         return float(np.asarray(embedder.embed_query(query)) @ answer_vec) < bar
 
-    def _passed_over(self, hits: Sequence[Hit], citations: Sequence[Citation]) -> bool:
+    def _passed_over(self, query: str, hits: Sequence[Hit],
+                     citations: Sequence[Citation]) -> bool:
         """Whether the answer cites neither retrieval's best sentence nor one within the
-        calibrated gap of it."""
+        calibrated gap of it (unless, as calibrated, its sentences write every name the
+        question does: then the model chose among sentences on the same subject)."""
         gap = self.thresholds.rank_gap
         if gap is None or not hits:
+            return False
+        if self.thresholds.rank_gap_spares_named and names_cited(
+                query, [c.text for c in citations]):
             return False
         scores = {h.sentence.id: h.score for h in hits}
         best_cited = max(scores.get(c.id, -1.0) for c in citations)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from difflib import SequenceMatcher
 from itertools import combinations
 
@@ -139,3 +140,11 @@ def name_known(name: str, text: str) -> bool:
         if SequenceMatcher(None, word, target).ratio() >= 0.75:
             return True
     return False
+
+
+def names_cited(question: str, cited: Sequence[str]) -> bool:
+    """Whether ``question`` names something and ``cited`` write every name it does."""
+    # Not the opening word: in a question it is "Combien" or "Qu'ont" as often as a name.
+    names = [n for n in _CAPITALISED.findall(question) if n not in _NOT_NAMES]
+    text = " ".join(cited)
+    return bool(names) and all(name_known(n, text) for n in names)

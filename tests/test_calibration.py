@@ -199,3 +199,32 @@ def test_the_rank_gap_is_fitted_on_answers_the_fitted_claim_bar_keeps() -> None:
                                                             "cross_language": 0.4})
     assert fit["claim_bar"]["threshold"] == 0.9
     assert fit["rank_gap"]["threshold"] is None
+
+
+def test_the_rank_gap_spares_named_answers_when_that_gains_more() -> None:
+    from dataclasses import replace as with_
+
+    from bench.calibrate import fit_rank_gap
+
+    bars = {"same_language": 0.4, "cross_language": 0.4}
+    mended = [_gap_sample(0.2) for _ in range(3)]  # the best sentence holds the answer
+    # The cited sentences write the question's names and hold the answer: switching
+    # breaks them.
+    named = [with_(_gap_sample(0.3, cited_gold=True, top_gold=False), named=True)
+             for _ in range(2)]
+    fit = fit_rank_gap(mended + named, bars)
+    assert fit["exempt_named"] is True and fit["net_gain"] == 3
+    assert fit["net_gain_without_exemption"] == 1
+    # Named answers the switch mends are no reason to spare them.
+    mended_named = [with_(s, named=True) for s in mended]
+    assert fit_rank_gap(mended_named, bars)["exempt_named"] is False
+
+
+def test_the_exemption_is_read_with_the_rank_gap(tmp_path: Path) -> None:
+    path = tmp_path / "calibration.json"
+    gap = {"threshold": 0.05, "exempt_named": True}
+    path.write_text(json.dumps({"models": {
+        "m": {**ENTRY, "relevance": {"threshold": 0.3, "rank_gap": gap}},
+        "old": {**ENTRY, "relevance": {"threshold": 0.3, "rank_gap": {"threshold": 0.05}}}}}))
+    assert load_thresholds("m", path=path).rank_gap_spares_named is True
+    assert load_thresholds("old", path=path).rank_gap_spares_named is False

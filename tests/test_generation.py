@@ -711,6 +711,24 @@ def test_without_a_rank_gap_the_models_pick_stands(
     assert [c.id for c in a.citations] == ["palmyre.fr:1"]
 
 
+def test_as_calibrated_an_answer_whose_sentence_writes_the_questions_names_is_spared(
+        bot: Citebot, model: QueueChatModel) -> None:
+    bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.2, rank_gap=0.1,
+                                rank_gap_spares_named=True)
+    # Sentence 1 writes "Palmyre", as the question does: the model chose among
+    # sentences on the same subject.
+    spared = ask(bot, model, PASSED_OVER)
+    assert [c.id for c in spared.citations] == ["palmyre.fr:1"]
+    # Sentence 2 does not: it gives way to retrieval's best sentence.
+    model.replies.append(OTHER_SUBJECT)  # asked again, the model insists
+    a = ask(bot, model, OTHER_SUBJECT)
+    assert [c.id for c in a.citations] == ["palmyre.fr:7"]
+
+
+OTHER_SUBJECT = ("Les deux parties ont réaffirmé leur engagement commun en faveur de la lutte "
+                 "contre le terrorisme [2].")
+
+
 # -- the hint line copied --------------------------------------------------------------------
 
 def _hint_echo(model: QueueChatModel) -> str:
