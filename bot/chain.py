@@ -244,7 +244,8 @@ class CitedQA:
         sentence answers an English reader in the wrong language. Shown the whole
         article, the model had answered from another sentence ("What did he reaffirm?"
         from the parties' commitment); pointed at the one to quote, it can say it in
-        the reader's words. Whatever fails its check again is quoted, as before.
+        the reader's words. Whatever fails its check again is quoted, as before, unless
+        the kind of fact asked for is missing from the answer itself: then it is refused.
         """
         if self.generator is None or not self.generator.article:
             return None
@@ -259,6 +260,11 @@ class CitedQA:
             return None
         if declined(draft.text):
             return None
+        if not holds_kind(state["question"], [MARKER.sub("", draft.text)]):
+            # Asked for a name (a number, a date, a place) and pointed at the very
+            # sentence to quote, the model wrote none: "The civilian who died is [7]." The
+            # quote would not hold one either, only the words around where it would be.
+            return self._refuse(state, "retry_found_none")
         result, of_kind = self._check(state, draft.text, [n - 1 for n in hint])
         if not (result.citations and of_kind
                 and self.detector.detect(result.answer, state["language"]) == state["language"]):

@@ -729,6 +729,23 @@ OTHER_SUBJECT = ("Les deux parties ont réaffirmé leur engagement commun en fav
                  "contre le terrorisme [2].")
 
 
+NAME_QUESTION = "Comment s’appelle le combattant de Daech qui a mené l’embuscade ?"
+# The fighter's name is not in sentence 7: the model brings one from another sentence.
+NAMED_WRONG = "Le combattant de Daech s’appelle Asaad al-Shaibani [7]."
+
+
+def test_pointed_at_the_sentence_to_quote_a_model_that_finds_no_name_refuses(
+        bot: Citebot, model: QueueChatModel) -> None:
+    bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.2)
+    model.replies.append(NAMED_WRONG)
+    a = ask(bot, model, "Le combattant de Daech a mené l’embuscade [7].", NAME_QUESTION)
+    assert not a.answered
+    # A name that fails its check (here: one no sentence writes) leaves the quote.
+    model.replies.append(NAMED_WRONG)
+    quoted = ask(bot, model, "Le combattant de Daech s’appelle Abou Tadmor [7].", NAME_QUESTION)
+    assert quoted.answered and quoted.answer.startswith("Selon l’article")
+
+
 # -- the hint line copied --------------------------------------------------------------------
 
 def _hint_echo(model: QueueChatModel) -> str:
