@@ -111,9 +111,8 @@ def _drop_citing_words(sentence: str) -> str:
     if not any(ch.isalnum() for ch in MARKER.sub("", text)):
         return sentence
     text = text[0].upper() + text[1:] if text[0].islower() and sentence[0].isupper() else text
-    body = text.rstrip()
-    end = body[-1] if body and body[-1] in ".!?…" else ""
-    return f"{body.rstrip('.!?… ')}{''.join(f' [{n}]' for n in moved)}{end}"
+    # Where the markers go does not matter: ``claims_of`` strips them and keeps the numbers.
+    return text + "".join(f" [{n}]" for n in moved)
 
 
 def claims_of(answer: str) -> list[Claim]:
