@@ -75,7 +75,7 @@ def numbers_in(text: str) -> set[float]:
     return found
 
 
-def _ones(text: str) -> int:
+def ones_in(text: str) -> int:
     return sum(w in _ONE for w in WORDS.findall(fold(text)))
 
 
@@ -107,7 +107,7 @@ def numbers_supported(claim: str, source: str) -> bool:
     if not dates_in(claim) <= dates_in(source):
         return False
     have = numbers_in(source)
-    pool = sorted(have) + [1.0] * min(_ones(source), 2)
+    pool = sorted(have) + [1.0] * min(ones_in(source), 2)
     sums = {a + b for a, b in combinations(pool, 2)}
     return all(n in have or n in sums for n in numbers_in(claim))
 
@@ -148,3 +148,17 @@ def names_cited(question: str, cited: Sequence[str]) -> bool:
     names = [n for n in _CAPITALISED.findall(question) if n not in _NOT_NAMES]
     text = " ".join(cited)
     return bool(names) and all(name_known(n, text) for n in names)
+
+
+def names_written(question: str, texts: Sequence[str]) -> bool:
+    """Whether ``question`` names someone or something (capitalised words of four
+    letters or more, not its opening word) that one of ``texts`` writes word for word,
+    every such name. Fuzzy matching would let "Palmyra" vouch for "Palmyre", and short
+    words match almost anything."""
+    names = {fold(n) for n in _CAPITALISED.findall(question)
+             if n not in _NOT_NAMES and len(n) >= 4}
+    def words(text: str) -> set[str]:  # "al-Charaa" is read as "Charaa" in a question
+        found = WORDS.findall(fold(text))
+        return {*found, *(part for w in found for part in re.split(r"[-'’]", w))}
+
+    return bool(names) and any(names <= words(t) for t in texts)

@@ -13,6 +13,9 @@ the default article's near misses, which sit inside PIAF's spread (README, "Benc
 
 A local model reports P(NONE) from its first-token logits; a remote model's reply
 counts as 1 when it opens with NONE, else 0.
+
+The same question, answered in full (``copy``), says which of the sentence's numbers
+or dates the model takes for the answer: ``bot/roles.py`` compares it with the answer's.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ SLOTS: dict[Kind, str] = {
     Kind.NUMBER: "number", Kind.DATE: "date", Kind.PLACE: "place", Kind.NAME: "name",
 }
 _REMEMBERED = 64
+# Enough for "12 novembre 2024" or "7,5 millions"; the copy is read, not shown.
+_COPY_TOKENS = 10
 
 
 @runtime_checkable
@@ -59,6 +64,7 @@ class Probe:
     # One question probes the same sentence for the answer and again for a quote;
     # keyed by both, so that chats answered side by side never share an entry.
     _seen: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
+    _copied: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.user = load_prompt("probe_user")
@@ -96,3 +102,15 @@ class Probe:
         except Exception as e:  # noqa: BLE001 - a failing probe leaves the answer alone
             log.warning("answer probe failed: %s: %s", type(e).__name__, e)
             return True
+
+    def copy(self, question: str, sentence: str, slot: str) -> str:
+        """What the model copies from ``sentence`` as the ``slot`` answering ``question``
+        (its greedy reply, a few tokens: "3", "NONE", "12 November")."""
+        key = (f"copy:{slot}:{question}", sentence)
+        if key not in self._copied:
+            if len(self._copied) >= _REMEMBERED:
+                self._copied.clear()
+            reply = self.model.invoke(self.messages(question, sentence, slot), stop=["\n"],
+                                      max_tokens=_COPY_TOKENS)
+            self._copied[key] = reply.text
+        return self._copied[key]

@@ -81,6 +81,11 @@ class TextOnlyChatModel(BaseChatModel):
 
     replies: list[str | Exception] = []
     received: list[list[BaseMessage]] = []
+    # Replies to the answer probe's prompt (its sampled reply, or the fact it copies for
+    # bot/roles.py), served apart from the answers: asked with none queued, the model
+    # fails, which leaves the answer alone.
+    probe_replies: list[str] = []
+    probe_asked: list[list[BaseMessage]] = []
 
     @property
     def _llm_type(self) -> str:
@@ -88,6 +93,12 @@ class TextOnlyChatModel(BaseChatModel):
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        if "Copy from the sentence" in messages[-1].text:
+            self.probe_asked.append(list(messages))
+            if not self.probe_replies:
+                raise RuntimeError("no probe reply queued")
+            reply: str | Exception = self.probe_replies.pop(0)
+            return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
         self.received.append(list(messages))
         reply = self.replies.pop(0)
         if isinstance(reply, Exception):

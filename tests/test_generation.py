@@ -626,10 +626,120 @@ def test_probe_reads_a_follow_up_after_the_question_it_follows(
 def test_probe_without_probabilities_reads_the_reply() -> None:
     from bot.probe import Probe
 
-    model = TextOnlyChatModel(replies=["NONE", "3", "none."], received=[])
+    model = TextOnlyChatModel(replies=[], received=[], probe_replies=["NONE", "3", "none."],
+                              probe_asked=[])
     probe = Probe(model, "system", {"number": 0.5})
     assert [probe.gives(DEPLOYED, f"Phrase {i}.") for i in range(3)] == [False, True, False]
-    assert "Phrase 0." in model.received[0][-1].text
+    assert "Phrase 0." in model.probe_asked[0][-1].text
+
+
+# -- the role check: which of its sentence's numbers (dates) the answer gives ----------
+
+WOUNDED = "Combien de militaires ont été blessés lors de l’embuscade ?"
+
+
+@pytest.mark.parametrize("copied", ["3", "trois autres militaires"])
+def test_a_number_in_another_role_than_the_copied_one_is_not_the_answer(
+        bot: Citebot, model: QueueChatModel, copied: str) -> None:
+    # Sentence 7 says two soldiers died and three were wounded: "deux" is there, the
+    # claim is close to it, only the model's copy tells which number answers.
+    model.probe_replies.append(copied)
+    a = ask(bot, model, "Deux militaires ont été blessés lors de l’embuscade [7].", WOUNDED)
+    assert "Deux militaires" not in a.answer
+    user = model.probe_asked[-1][-1].text
+    assert WOUNDED in user and "trois autres militaires" in user and "number" in user
+    assert model.probe_asked[-1][0].text == model.received[-1][0].text  # cached prefix
+
+
+@pytest.mark.parametrize("copied", ["3", "NONE", "Les militaires", "2 [7]"])
+def test_an_answer_is_kept_unless_the_copy_names_another_of_its_numbers(
+        bot: Citebot, model: QueueChatModel, copied: str) -> None:
+    claim = "Trois militaires ont été blessés lors de l’embuscade [7]."
+    if copied == "2 [7]":  # the answer takes the copied number, not the marker's
+        claim, copied = "Deux militaires ont été blessés lors de l’embuscade [7].", "2 [7]"
+    model.probe_replies.append(copied)
+    a = ask(bot, model, claim, WOUNDED)
+    assert a.answered and a.citations[0].id == "palmyre.fr:7"
+    assert claim.split(" [")[0] in a.answer
+
+
+def test_a_sum_of_the_copied_numbers_agrees(bot: Citebot, model: QueueChatModel) -> None:
+    model.probe_replies.append("deux soldats américains et un civil")
+    a = ask(bot, model, "Trois personnes ont trouvé la mort lors de l’embuscade [7].",
+            "Combien de personnes ont trouvé la mort lors de l’embuscade ?")
+    assert a.answered and "Trois personnes" in a.answer
+
+
+def test_a_date_in_another_role_than_the_copied_one_is_not_the_answer(
+        bot: Citebot, model: QueueChatModel) -> None:
+    created = "Quand la coalition internationale anti-EI a-t-elle été créée ?"
+    model.probe_replies.append("2014")
+    a = ask(bot, model, "La coalition internationale anti-EI a été créée le 12 novembre "
+                        "dernier [9].", created)
+    assert "12 novembre" not in a.answer and "date" in model.probe_asked[-1][-1].text
+    model.probe_replies.append("2014")
+    a = ask(bot, model, "La coalition internationale anti-EI a été créée en 2014 [9].",
+            created)
+    assert a.answered and "2014" in a.answer
+
+
+def test_the_copy_is_asked_for_the_follow_up_alone(bot: Citebot,
+                                                   model: QueueChatModel) -> None:
+    conv = bot.new_conversation()
+    model.replies.append("La Syrie a rejoint la coalition le 12 novembre dernier [9].")
+    model.probe_replies.append("12 novembre")
+    bot.ask("Quand la Syrie a-t-elle rejoint la coalition internationale ?", conv)
+    model.replies.append("La coalition a été créée le 12 novembre dernier [9].")
+    model.probe_replies.append("2014")
+    a = bot.ask("Et quand cette coalition a-t-elle été créée ?", conv)
+    assert "12 novembre" not in a.answer
+    # Read after the first question, the copy would give the first question's date.
+    user = model.probe_asked[-1][-1].text
+    assert "Et quand cette coalition" in user and "Quand la Syrie" not in user
+
+
+def test_a_sentence_with_one_number_is_not_asked_which(bot: Citebot,
+                                                       model: QueueChatModel) -> None:
+    a = ask(bot, model, "Les deux parties ont réaffirmé leur engagement commun [2].",
+            "Combien de parties ont réaffirmé leur engagement commun ?")
+    assert a.answered and model.probe_asked == []
+    bot.qa.check_roles = False
+    a = ask(bot, model, "Deux militaires ont été blessés lors de l’embuscade [7].", WOUNDED)
+    assert a.answered and model.probe_asked == []
+
+
+# -- the gate and the names a question shares with the article -----------------------
+
+
+def test_a_question_naming_whom_a_sentence_names_passes_the_gate(
+        bot: Citebot, model: QueueChatModel) -> None:
+    bot.qa.thresholds = replace(bot.qa.thresholds, gate_same_language=0.95)
+    claim = "Donald Trump est l’homologue américain du président syrien [5]."
+    a = ask(bot, model, claim, "Qui est Donald Trump ?")
+    assert a.answered and a.citations[0].id == "palmyre.fr:5"
+    # Without a name the sentence writes, the gate stands and the model is not asked.
+    asked = len(model.received)
+    a = ask(bot, model, claim, "Qui est le président américain ?")
+    assert not a.answered and len(model.received) == asked
+    model.replies.clear()
+    # Where the gate is the answer bar (a large index), a name vouches for nothing.
+    bot.qa.thresholds = replace(bot.qa.thresholds, gate_same_language=0.99)
+    a = ask(bot, model, claim, "Qui est Donald Trump ?")
+    assert not a.answered and len(model.received) == asked
+
+
+@pytest.mark.parametrize(("question", "named"), [
+    ("Who is Donald Trump?", True), ("How old is Ahmed al-Charaa?", True),
+    ("Who is Palmyra's mayor?", False),  # the article writes "Palmyre"
+    ("Where is Palmyre?", True), ("Who won the 2024 US election?", False),
+    ("Qui a remporté les élections ?", False), ("Donald Trump and Emmanuel Macron?", False),
+])
+def test_names_written(question: str, named: bool) -> None:
+    from bot.facts import names_written
+
+    sentences = ["Il a transmis les condoléances du président syrien Ahmed al-Charaa à son "
+                 "homologue américain, Donald Trump.", "Près de la cité de Palmyre."]
+    assert names_written(question, sentences) is named
 
 
 # -- claims joining two sentences and repeated answers ------------------------------------

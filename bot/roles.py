@@ -1,0 +1,67 @@
+"""Which of its sentence's numbers (or dates) an answer gives: the one that answers?
+
+"How many soldiers were wounded?" cites "deux soldats américains et un civil avaient
+trouvé la mort, tandis que trois autres militaires avaient été blessés". The claim "Two
+soldiers were wounded" is close to that sentence and "deux" is in it, so verification
+passes a number in the wrong role. Asked the narrow question, that one sentence quoted
+("copy from the sentence the number that answers the question"), the same small model
+copies "3": choosing among the sentence's own numbers is easier than writing an answer
+from the whole article. When a cited sentence holds two or more facts of the kind asked
+and the model copies one that the answer does not state, the answer has taken the
+wrong one.
+
+On PIAF and xling answer sentences holding two or more numbers (dates), the model copied
+the gold one 23 (29) times in 40, another 3 (1), nothing of the sentence otherwise; so
+only a copy that names another of the sentence's facts counts against an answer, and a
+"NONE" or an unreadable copy never does. Names are not checked: on the same kind of
+sentences the model copied the wrong name as readily as the answer had ("le président
+américain" → "Ahmed al-Charaa", in the sentence naming both presidents).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable
+from itertools import combinations
+
+from bot.answer_type import Kind, expected_kind
+from bot.citations import MARKER
+from bot.facts import counts_in, dates_in, ones_in
+
+# The kinds checked, as the model is asked for them.
+SLOTS: dict[Kind, str] = {Kind.NUMBER: "number", Kind.DATE: "date"}
+_YEAR = re.compile(r"(?<!\d)(?:1[0-9]|20)\d\d(?!\d)")
+
+
+def slot_of(question: str) -> str | None:
+    kind = expected_kind(question)
+    return SLOTS.get(kind) if kind else None
+
+
+def facts_of(slot: str, text: str) -> set[Hashable]:
+    """The numbers (for a date: years, days and months) ``text`` states."""
+    if slot == "number":
+        # "2 000" also reads as 2 and 0: a zero is never what two sentences disagree on.
+        return {n for n in counts_in(text) if n}
+    return {("year", y) for y in _YEAR.findall(text)} | {("day", d) for d in dates_in(text)}
+
+
+def _sums(slot: str, copied: str) -> set[Hashable]:
+    """What an answer may state for the copied numbers: "deux soldats et un civil" is
+    three people."""
+    if slot != "number":
+        return set()
+    pool = sorted(n for n in counts_in(copied) if n) + [1.0] * min(ones_in(copied), 2)
+    return {a + b for a, b in combinations(pool, 2)}
+
+
+def disagrees(slot: str, answer: str, sentence: str, copied: str) -> bool | None:
+    """Whether ``answer`` gives another of ``sentence``'s facts than the one the model
+    ``copied`` from it as the answer; None when there is nothing to compare (the sentence
+    holds fewer than two, the answer states none of them, the copy names none)."""
+    held = facts_of(slot, sentence)
+    given = facts_of(slot, MARKER.sub("", answer))
+    chosen = facts_of(slot, copied) & held
+    if len(held) < 2 or not given & held or not chosen:
+        return None
+    return not given & (chosen | _sums(slot, copied))
