@@ -26,7 +26,7 @@ from bot.calibration import Thresholds
 from bot.citations import MARKER, validate_citations
 from bot.conversation import Conversation, Turn
 from bot.extractive import extractive_answer, supporting_hits
-from bot.facts import names_cited, names_written
+from bot.facts import names_cited
 from bot.followup import is_follow_up, repeats_previous, search_queries, standalone_query
 from bot.generate import Generator, TokenSink, declined
 from bot.inputs import clean_question
@@ -117,14 +117,6 @@ class CitedQA:
         threshold = self.thresholds.for_pair(state["language"], doc_lang,
                                              gate=self.generator is not None)
         support = supporting_hits(hits, threshold, self.max_citations)
-        if not support and hits and threshold < quote_bar and names_written(
-                state["question"], [h.sentence.text for h in hits]):
-            # The gate only keeps the off-topic from the model, and a question naming
-            # whom a retrieved sentence names is on the article's topic: "Who is Donald
-            # Trump?" scores 0.27 against the sentence naming him, under the 0.28 gate.
-            # The model and verification judge it as any other. Not in a large index
-            # (gate and answer bar are one): there a name is found in some article.
-            support = supporting_hits(hits, hits[0].score, self.max_citations)
         return {**state, "support": support, "quote_bar": quote_bar,
                 "cross_language": state["language"] != doc_lang}
 

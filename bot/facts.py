@@ -149,16 +149,3 @@ def names_cited(question: str, cited: Sequence[str]) -> bool:
     text = " ".join(cited)
     return bool(names) and all(name_known(n, text) for n in names)
 
-
-def names_written(question: str, texts: Sequence[str]) -> bool:
-    """Whether ``question`` names someone or something (capitalised words of four
-    letters or more, not its opening word) that one of ``texts`` writes word for word,
-    every such name. Fuzzy matching would let "Palmyra" vouch for "Palmyre", and short
-    words match almost anything."""
-    names = {fold(n) for n in _CAPITALISED.findall(question)
-             if n not in _NOT_NAMES and len(n) >= 4}
-    def words(text: str) -> set[str]:  # "al-Charaa" is read as "Charaa" in a question
-        found = WORDS.findall(fold(text))
-        return {*found, *(part for w in found for part in re.split(r"[-'’]", w))}
-
-    return bool(names) and any(names <= words(t) for t in texts)

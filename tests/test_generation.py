@@ -708,40 +708,6 @@ def test_a_sentence_with_one_number_is_not_asked_which(bot: Citebot,
     assert a.answered and model.probe_asked == []
 
 
-# -- the gate and the names a question shares with the article -----------------------
-
-
-def test_a_question_naming_whom_a_sentence_names_passes_the_gate(
-        bot: Citebot, model: QueueChatModel) -> None:
-    bot.qa.thresholds = replace(bot.qa.thresholds, gate_same_language=0.95)
-    claim = "Donald Trump est l’homologue américain du président syrien [5]."
-    a = ask(bot, model, claim, "Qui est Donald Trump ?")
-    assert a.answered and a.citations[0].id == "palmyre.fr:5"
-    # Without a name the sentence writes, the gate stands and the model is not asked.
-    asked = len(model.received)
-    a = ask(bot, model, claim, "Qui est le président américain ?")
-    assert not a.answered and len(model.received) == asked
-    model.replies.clear()
-    # Where the gate is the answer bar (a large index), a name vouches for nothing.
-    bot.qa.thresholds = replace(bot.qa.thresholds, gate_same_language=0.99)
-    a = ask(bot, model, claim, "Qui est Donald Trump ?")
-    assert not a.answered and len(model.received) == asked
-
-
-@pytest.mark.parametrize(("question", "named"), [
-    ("Who is Donald Trump?", True), ("How old is Ahmed al-Charaa?", True),
-    ("Who is Palmyra's mayor?", False),  # the article writes "Palmyre"
-    ("Where is Palmyre?", True), ("Who won the 2024 US election?", False),
-    ("Qui a remporté les élections ?", False), ("Donald Trump and Emmanuel Macron?", False),
-])
-def test_names_written(question: str, named: bool) -> None:
-    from bot.facts import names_written
-
-    sentences = ["Il a transmis les condoléances du président syrien Ahmed al-Charaa à son "
-                 "homologue américain, Donald Trump.", "Près de la cité de Palmyre."]
-    assert names_written(question, sentences) is named
-
-
 # -- claims joining two sentences and repeated answers ------------------------------------
 
 CALL = "Qu’a transmis le ministre syrien au secrétaire d’État américain lors de l’entretien ?"
