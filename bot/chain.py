@@ -34,7 +34,7 @@ from bot.judge import Evidence, Judge
 from bot.lang import Detector
 from bot.messages import message
 from bot.probe import Probe
-from bot.roles import disagrees, facts_of, slot_of
+from bot.roles import choices, disagrees, slot_of
 from bot.types import Answer, Citation, Lang
 from bot.verify import Verdict, verify
 from index.retriever import Retriever
@@ -355,8 +355,8 @@ class CitedQA:
         asked = state["question"]
         verdicts = []
         for c in result.citations:
-            if len(facts_of(slot, c.text)) < 2:
-                continue  # one number: nothing to choose from
+            if choices(slot, c.text) < 2:
+                continue  # one number (date): nothing to choose from
             try:
                 copied = self.probe.copy(asked, c.text, slot)
             except Exception as e:  # noqa: BLE001 - a failing probe leaves the answer

@@ -26,11 +26,17 @@ from itertools import combinations
 
 from bot.answer_type import Kind, expected_kind
 from bot.citations import MARKER
-from bot.facts import counts_in, dates_in, ones_in
+from bot.facts import DATE_WORDS, counts_in, dates_in, fold, ones_in
 
 # The kinds checked, as the model is asked for them.
 SLOTS: dict[Kind, str] = {Kind.NUMBER: "number", Kind.DATE: "date"}
 _YEAR = re.compile(r"(?<!\d)(?:1[0-9]|20)\d\d(?!\d)")
+# One date however many parts it has: "le 12 novembre 2024", "décembre 2024", "samedi",
+# "en 2014" (read on folded text, where "may" the verb is lost among months: left out).
+_DAY_OR_MONTH = "|".join(w for w in DATE_WORDS if w != "may")
+_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}(?:er|st|nd|rd|th)?\s+)?(?:{_DAY_OR_MONTH})\b(?:\s+\d{{1,2}}\b)?"
+    r"(?:,?\s+(?:1[0-9]|20)\d\d\b)?|(?<!\d)(?:1[0-9]|20)\d\d(?!\d)")
 
 
 def slot_of(question: str) -> str | None:
@@ -44,6 +50,13 @@ def facts_of(slot: str, text: str) -> set[Hashable]:
         # "2 000" also reads as 2 and 0: a zero is never what two sentences disagree on.
         return {n for n in counts_in(text) if n}
     return {("year", y) for y in _YEAR.findall(text)} | {("day", d) for d in dates_in(text)}
+
+
+def choices(slot: str, sentence: str) -> int:
+    """How many numbers (dates) ``sentence`` states: the copy is asked for from two."""
+    if slot == "number":
+        return len(facts_of(slot, sentence))
+    return len(_DATE.findall(fold(sentence)))
 
 
 def _sums(slot: str, copied: str) -> set[Hashable]:
@@ -62,6 +75,6 @@ def disagrees(slot: str, answer: str, sentence: str, copied: str) -> bool | None
     held = facts_of(slot, sentence)
     given = facts_of(slot, MARKER.sub("", answer))
     chosen = facts_of(slot, copied) & held
-    if len(held) < 2 or not given & held or not chosen:
+    if choices(slot, sentence) < 2 or not given & held or not chosen:
         return None
     return not given & (chosen | _sums(slot, copied))

@@ -703,6 +703,11 @@ def test_a_sentence_with_one_number_is_not_asked_which(bot: Citebot,
     a = ask(bot, model, "Les deux parties ont réaffirmé leur engagement commun [2].",
             "Combien de parties ont réaffirmé leur engagement commun ?")
     assert a.answered and model.probe_asked == []
+    # "en décembre 2024" is one date, if two facts.
+    a = ask(bot, model, "La nouvelle administration syrienne est en place depuis décembre "
+                        "2024 [10].", "Depuis quand la nouvelle administration syrienne "
+                                      "est-elle en place ?")
+    assert a.answered and model.probe_asked == []
     bot.qa.check_roles = False
     a = ask(bot, model, "Deux militaires ont été blessés lors de l’embuscade [7].", WOUNDED)
     assert a.answered and model.probe_asked == []
