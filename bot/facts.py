@@ -148,4 +148,3 @@ def names_cited(question: str, cited: Sequence[str]) -> bool:
     names = [n for n in _CAPITALISED.findall(question) if n not in _NOT_NAMES]
     text = " ".join(cited)
     return bool(names) and all(name_known(n, text) for n in names)
-
