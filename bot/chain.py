@@ -29,6 +29,7 @@ from bot.extractive import extractive_answer, supporting_hits
 from bot.facts import names_cited
 from bot.followup import is_follow_up, repeats_previous, search_queries, standalone_query
 from bot.generate import Generator, TokenSink, declined
+from bot.identity import introduced_first
 from bot.inputs import clean_question
 from bot.judge import Evidence, Judge
 from bot.lang import Detector
@@ -105,7 +106,12 @@ class CitedQA:
                 "notices": notices, "follows_up": is_follow_up(clean.text)}
 
     def retrieve(self, state: State) -> State:
-        return {**state, "hits": self.retriever.search(state["queries"], self.top_k)}
+        hits = self.retriever.search(state["queries"], self.top_k)
+        # "Qui est Marco Rubio ?" ranks first a sentence on what he did; the one where
+        # the article first names him says who he is (bot/identity.py).
+        hits = introduced_first(state["question"], hits, self.retriever.index.sentences,
+                                self.top_k)
+        return {**state, "hits": hits}
 
     def decide(self, state: State) -> State:
         hits = state["hits"]

@@ -1,0 +1,67 @@
+"""Questions on who someone is, and the sentence that says it.
+
+A news article says who someone is where it first names them ("le secrétaire d'État
+américain, Marco Rubio"); later sentences say what they did ("Marco Rubio a réaffirmé
+l'appui…"). Retrieval ranks the later ones first for "Qui est Marco Rubio ?": they are
+about him, and the first mention is about a phone call. So for a question asking who
+someone is, or their role, the first sentence of the article that writes their name
+goes first among the hits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.facts import WORDS, fold
+from index.types import Hit, Sentence
+
+_NAME = r"(?P<name>[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|al-[A-Z][\w'’-]*|de|du|von|van)){0,3})"
+_ROLE = r"(?:r[oô]le|fonction|poste|job|title|position|m[ée]tier|profession)"
+_ASKS = [
+    # "Qui est Marco Rubio ?", "Who was Bachar al-Assad?"
+    re.compile(rf"^\W*(?i:qui\s+(?:est|était|etait)|who\s+(?:is|was))\s+{_NAME}\s*\??\s*$"),
+    # "Quel est le rôle d'Asaad al-Shaibani ?", "What is the job of …?"
+    re.compile(rf"^\W*(?i:quel(?:le)?\s+(?:est|était|etait)\s+(?:le|la)|what\s+(?:is|was)"
+               rf"\s+the)\s+(?i:{_ROLE})\s+(?i:de|d['’]\s*|of)\s*"
+               rf"(?:(?i:the|le|la|l['’])\s*)?{_NAME}\s*\??\s*$"),
+    # "What is Asaad al-Shaibani's job?"
+    re.compile(rf"^\W*(?i:what\s+(?:is|was))\s+{_NAME}['’]s\s+(?i:{_ROLE})\s*\??\s*$"),
+]
+
+
+def person_asked(question: str) -> str | None:
+    """The name of whom ``question`` asks who they are, or their role."""
+    for pattern in _ASKS:
+        if m := pattern.match(question.strip()):
+            return m.group("name")
+    return None
+
+
+def _words(text: str) -> set[str]:
+    found = WORDS.findall(fold(text))
+    # "al-Charaa" is written whole, and "Charaa" alone in some questions.
+    return {*found, *(part for w in found for part in re.split(r"[-'’]", w))}
+
+
+def first_mention(name: str, sentences: Sequence[Sentence]) -> Sentence | None:
+    """The first of ``sentences`` (in article order) that writes every word of ``name``."""
+    wanted = {w for w in WORDS.findall(fold(name)) if len(w) > 2}
+    ordered = sorted(sentences, key=lambda s: s.n)
+    return next((s for s in ordered if wanted and wanted <= _words(s.text)), None)
+
+
+def introduced_first(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
+                     k: int) -> list[Hit]:
+    """``hits`` with the sentence that introduces whom ``question`` asks about first,
+    scored as the best hit (it stands in for it), when the question asks who they are."""
+    name = person_asked(question)
+    if not hits or name is None:
+        return list(hits)
+    doc = hits[0].sentence.doc_id
+    first = first_mention(name, [s for s in sentences if s.doc_id == doc])
+    if first is None or first.id == hits[0].sentence.id:
+        return list(hits)
+    rest = [h for h in hits if h.sentence.id != first.id]
+    ranked = [Hit(first, hits[0].score, 0), *rest][:k]
+    return [Hit(h.sentence, h.score, rank) for rank, h in enumerate(ranked)]

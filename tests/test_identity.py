@@ -1,0 +1,66 @@
+"""Who someone is: the sentence that first names them goes first among the hits."""
+
+import pytest
+
+from bot.app import Citebot, create_citebot
+from bot.identity import first_mention, introduced_first, person_asked
+from bot.settings import Settings
+from index.types import Hit, Sentence
+from tests.fakes import FakeDetector, FakeEmbedder
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    ("Qui est Marco Rubio ?", "Marco Rubio"),
+    ("Who was Bachar al-Assad?", "Bachar al-Assad"),
+    ("What is Asaad al-Shaibani's job?", "Asaad al-Shaibani"),
+    ("Quel est le rôle d’Asaad al-Shaibani ?", "Asaad al-Shaibani"),
+    ("What is the role of the CENTCOM?", "CENTCOM"),
+    # Questions about something else than who they are.
+    ("Who is Donald Trump's Syrian counterpart?", None),
+    ("Qui est mort près de Palmyre ?", None),
+    ("Who is his American counterpart?", None),
+    ("Qui a appelé Marco Rubio ?", None),
+])
+def test_person_asked(question: str, name: str | None) -> None:
+    assert person_asked(question) == name
+
+
+SENTENCES = [
+    Sentence("a:1", "a", 1, 0, "Un appel entre le ministre, Asaad al-Shaibani, et Marco Rubio."),
+    Sentence("a:2", "a", 2, 0, "Asaad al-Shaibani a qualifié l’attaque de défi."),
+    Sentence("a:3", "a", 3, 1, "De son côté, Marco Rubio a réaffirmé l’appui des États-Unis."),
+    Sentence("b:1", "b", 1, 0, "Marco Rubio, dans un autre article."),
+]
+
+
+def test_first_mention_is_the_first_sentence_writing_every_word_of_the_name() -> None:
+    assert first_mention("Marco Rubio", SENTENCES[:3]) == SENTENCES[0]
+    assert first_mention("Shaibani", list(reversed(SENTENCES))) == SENTENCES[0]
+    assert first_mention("Marco Polo", SENTENCES) is None
+
+
+def test_introduced_first_takes_the_best_hit_s_place_in_its_article() -> None:
+    hits = [Hit(SENTENCES[2], 0.5, 0), Hit(SENTENCES[3], 0.4, 1), Hit(SENTENCES[0], 0.3, 2)]
+    out = introduced_first("Qui est Marco Rubio ?", hits, SENTENCES, k=3)
+    assert [(h.sentence.id, h.score, h.rank) for h in out] == [
+        ("a:1", 0.5, 0), ("a:3", 0.5, 1), ("b:1", 0.4, 2)]
+    # Not asked who he is, or already first: the hits as they were.
+    assert introduced_first("Qu’a réaffirmé Marco Rubio ?", hits, SENTENCES, 3) == hits
+    first = [hits[2], hits[0]]
+    assert introduced_first("Qui est Marco Rubio ?", first, SENTENCES, 3) == first
+
+
+@pytest.fixture
+def bot(settings: Settings) -> Citebot:
+    # One citation: the quote is the best hit alone.
+    s = settings.model_copy(update={"answer_threshold": 0.1, "llm": "none", "max_citations": 1})
+    return create_citebot(s, embedder=FakeEmbedder(), detector=FakeDetector(), chat_model=None)
+
+
+def test_who_someone_is_is_quoted_from_where_the_article_introduces_them(bot: Citebot) -> None:
+    # Retrieval alone ranks first Rubio's reaffirmed support (sentence 6).
+    assert bot.qa.retriever.search(["Qui est Marco Rubio ?"], 1)[0].sentence.id != \
+        "palmyre.fr:3"
+    a = bot.ask("Qui est Marco Rubio ?", bot.new_conversation())
+    assert a.answered and [c.id for c in a.citations] == ["palmyre.fr:3"]
+    assert "secrétaire d’État américain, Marco Rubio" in a.citations[0].text
