@@ -109,9 +109,9 @@ class CitedQA:
         hits = self.retriever.search(state["queries"], self.top_k)
         # "Qui est Marco Rubio ?" ranks first a sentence on what he did; the one where
         # the article first names him says who he is (bot/identity.py).
-        hits = introduced_first(state["question"], hits, self.retriever.index.sentences,
-                                self.top_k)
-        return {**state, "hits": hits}
+        hits, introduced = introduced_first(state["question"], hits,
+                                            self.retriever.index.sentences, self.top_k)
+        return {**state, "hits": hits, "introduced": introduced}
 
     def decide(self, state: State) -> State:
         hits = state["hits"]
@@ -129,7 +129,10 @@ class CitedQA:
     def generate(self, state: State) -> State:
         if not state["support"] or self.generator is None:
             return {**state, "draft": None}
-        top = state["hits"][: self.llm_sentences]
+        # Asked who someone is, the model is pointed at where the article introduces
+        # them: shown more, it answered "Quel est le rôle d'Asaad al-Shaibani ?" with
+        # what he called the attack.
+        top = state["hits"][: 1 if state.get("introduced") else self.llm_sentences]
         hint: list[int] = []
         if self.generator.article:
             # The whole article is in the cached prefix: the model reads it all, and

@@ -52,16 +52,19 @@ def first_mention(name: str, sentences: Sequence[Sentence]) -> Sentence | None:
 
 
 def introduced_first(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
-                     k: int) -> list[Hit]:
+                     k: int) -> tuple[list[Hit], bool]:
     """``hits`` with the sentence that introduces whom ``question`` asks about first,
-    scored as the best hit (it stands in for it), when the question asks who they are."""
+    scored as the best hit (it stands in for it), when the question asks who they are;
+    and whether it does (then that sentence is the one to answer from)."""
     name = person_asked(question)
     if not hits or name is None:
-        return list(hits)
+        return list(hits), False
     doc = hits[0].sentence.doc_id
     first = first_mention(name, [s for s in sentences if s.doc_id == doc])
-    if first is None or first.id == hits[0].sentence.id:
-        return list(hits)
+    if first is None:
+        return list(hits), False
+    if first.id == hits[0].sentence.id:
+        return list(hits), True
     rest = [h for h in hits if h.sentence.id != first.id]
     ranked = [Hit(first, hits[0].score, 0), *rest][:k]
-    return [Hit(h.sentence, h.score, rank) for rank, h in enumerate(ranked)]
+    return [Hit(h.sentence, h.score, rank) for rank, h in enumerate(ranked)], True

@@ -41,13 +41,15 @@ def test_first_mention_is_the_first_sentence_writing_every_word_of_the_name() ->
 
 def test_introduced_first_takes_the_best_hit_s_place_in_its_article() -> None:
     hits = [Hit(SENTENCES[2], 0.5, 0), Hit(SENTENCES[3], 0.4, 1), Hit(SENTENCES[0], 0.3, 2)]
-    out = introduced_first("Qui est Marco Rubio ?", hits, SENTENCES, k=3)
-    assert [(h.sentence.id, h.score, h.rank) for h in out] == [
+    out, introduced = introduced_first("Qui est Marco Rubio ?", hits, SENTENCES, k=3)
+    assert introduced and [(h.sentence.id, h.score, h.rank) for h in out] == [
         ("a:1", 0.5, 0), ("a:3", 0.5, 1), ("b:1", 0.4, 2)]
     # Not asked who he is, or already first: the hits as they were.
-    assert introduced_first("Qu’a réaffirmé Marco Rubio ?", hits, SENTENCES, 3) == hits
+    assert introduced_first("Qu’a réaffirmé Marco Rubio ?", hits, SENTENCES, 3) == (
+        hits, False)
     first = [hits[2], hits[0]]
-    assert introduced_first("Qui est Marco Rubio ?", first, SENTENCES, 3) == first
+    assert introduced_first("Qui est Marco Rubio ?", first, SENTENCES, 3) == (first, True)
+    assert introduced_first("Qui est Marco Polo ?", hits, SENTENCES, 3) == (hits, False)
 
 
 @pytest.fixture
@@ -64,3 +66,28 @@ def test_who_someone_is_is_quoted_from_where_the_article_introduces_them(bot: Ci
     a = bot.ask("Qui est Marco Rubio ?", bot.new_conversation())
     assert a.answered and [c.id for c in a.citations] == ["palmyre.fr:3"]
     assert "secrétaire d’État américain, Marco Rubio" in a.citations[0].text
+
+
+def test_who_someone_is_points_the_model_at_where_they_are_introduced(
+        settings: Settings) -> None:
+    from tests.fakes import QueueChatModel
+
+    model = QueueChatModel(replies=[], received=[])
+    s = settings.model_copy(update={"answer_threshold": 0.2})
+    made = create_citebot(s, embedder=FakeEmbedder(), detector=FakeDetector(),
+                          chat_model=model)
+    made.qa.thresholds = type(made.qa.thresholds)(
+        0.99, 0.99, claim_bar=0.2, name_bar=0.99, gate_same_language=0.2,
+        gate_cross_language=0.2)
+    model.replies.append("Marco Rubio a réaffirmé l’appui constant des États-Unis [6].")
+    a = made.ask("Qui est Marco Rubio ?", made.new_conversation())
+    assert "closest: [3]." in model.received[-1][-1].text
+    # A claim from another sentence is not supported: only the one pointed at may.
+    assert "[6]" not in model.received[-1][-1].text and "réaffirmé" not in a.answer
+    model.replies.append("Marco Rubio est le secrétaire d’État américain [3].")
+    a = made.ask("Qui est Marco Rubio ?", made.new_conversation())
+    assert a.answered and [c.id for c in a.citations] == ["palmyre.fr:3"]
+    # Any other question: the usual hint.
+    model.replies.append("Marco Rubio a réaffirmé l’appui constant des États-Unis [6].")
+    made.ask("Qu’a réaffirmé Marco Rubio ?", made.new_conversation())
+    assert "[6]" in model.received[-1][-1].text.split("closest:")[1]
