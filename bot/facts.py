@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
 from itertools import combinations
 
@@ -75,7 +75,7 @@ def numbers_in(text: str) -> set[float]:
     return found
 
 
-def ones_in(text: str) -> int:
+def _ones(text: str) -> int:
     return sum(w in _ONE for w in WORDS.findall(fold(text)))
 
 
@@ -107,9 +107,15 @@ def numbers_supported(claim: str, source: str) -> bool:
     if not dates_in(claim) <= dates_in(source):
         return False
     have = numbers_in(source)
-    pool = sorted(have) + [1.0] * min(ones_in(source), 2)
-    sums = {a + b for a, b in combinations(pool, 2)}
+    sums = pair_sums(have, source)
     return all(n in have or n in sums for n in numbers_in(claim))
+
+
+def pair_sums(numbers: Iterable[float], text: str) -> set[float]:
+    """The sums of two of ``numbers`` (read from ``text``), each "one/un/une" of
+    ``text`` counting as a 1, at most twice: "two soldiers and a civilian" are three."""
+    pool = sorted(numbers) + [1.0] * min(_ones(text), 2)
+    return {a + b for a, b in combinations(pool, 2)}
 
 
 def names_in(claim: str, ordinary: str = "") -> list[str]:

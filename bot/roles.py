@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable
-from itertools import combinations
 
 from bot.answer_type import Kind, expected_kind
 from bot.citations import MARKER
-from bot.facts import DATE_WORDS, counts_in, dates_in, fold, ones_in
+from bot.facts import DATE_WORDS, counts_in, dates_in, fold, pair_sums
 
 # The kinds checked, as the model is asked for them.
 SLOTS: dict[Kind, str] = {Kind.NUMBER: "number", Kind.DATE: "date"}
@@ -66,8 +65,7 @@ def _sums(slot: str, copied: str) -> set[Hashable]:
     three people."""
     if slot != "number":
         return set()
-    pool = sorted(n for n in counts_in(copied) if n) + [1.0] * min(ones_in(copied), 2)
-    return {a + b for a, b in combinations(pool, 2)}
+    return set(pair_sums((n for n in counts_in(copied) if n), copied))
 
 
 def disagrees(slot: str, answer: str, sentence: str, copied: str) -> bool | None:
