@@ -29,7 +29,7 @@ from bot.extractive import extractive_answer, supporting_hits
 from bot.facts import names_cited
 from bot.followup import is_follow_up, repeats_previous, search_queries, standalone_query
 from bot.generate import Generator, TokenSink, declined
-from bot.identity import introduced_first
+from bot.identity import around, introduced_first, person_asked
 from bot.inputs import clean_question
 from bot.judge import Evidence, Judge
 from bot.lang import Detector
@@ -123,6 +123,11 @@ class CitedQA:
         threshold = self.thresholds.for_pair(state["language"], doc_lang,
                                              gate=self.generator is not None)
         support = supporting_hits(hits, threshold, self.max_citations)
+        if not support and state.get("introduced") and self.generator is not None:
+            # "Who is Donald Trump?" scores 0.27 against the sentence naming him: it is
+            # about condolences. The name written there word for word is the evidence
+            # the score misses; the model's answer is still verified against it.
+            support = hits[:1]
         return {**state, "support": support, "quote_bar": quote_bar,
                 "cross_language": state["language"] != doc_lang}
 
@@ -170,6 +175,10 @@ class CitedQA:
         # Calibrated on the whole-article layout only (bench/calibrate.py --decline).
         decline = self.thresholds.decline if self.generator and self.generator.article else None
         prob: float | None = state.get("sentinel_prob")
+        if state.get("introduced"):
+            # Weighed on the retrieval score, which for who someone is measures the
+            # sentence's topic, not that it names them (see ``decide``).
+            decline = None
         if draft is not None and prob is not None and decline is not None and not decline.answers(
                 state["support"][0].score, prob, state["cross_language"]):
             # Retrieval and the model's leaning towards the sentinel, weighed together as
@@ -213,9 +222,12 @@ class CitedQA:
         """``draft`` verified claim by claim against the numbered sentences, emptied when
         it says nothing new or nothing asked; and whether it holds the kind of fact asked."""
         numbered = state["numbered"]
+        similarity = self._claim_similarity(numbered, eligible)
+        if state.get("introduced"):
+            similarity = self._near_name(state, numbered, similarity)
         result = verify(
             draft, numbered, state["question"],
-            similarity=self._claim_similarity(numbered, eligible),
+            similarity=similarity,
             bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
             eligible=eligible,
         )
@@ -317,6 +329,27 @@ class CitedQA:
             return out
 
         return similarity
+
+    def _near_name(self, state: State, numbered: list[Sentence],
+                   similarity: Callable[[list[str]], np.ndarray]
+                   ) -> Callable[[list[str]], np.ndarray]:
+        """``similarity`` where a claim on who someone is may also match the words
+        around their name in the sentence introducing them (``bot/identity.py``)."""
+        first = state["hits"][0].sentence
+        name = person_asked(state["question"])
+        words = around(name, first.text) if name else None
+        col = next((i for i, s in enumerate(numbered) if s.id == first.id), None)
+        if words is None or col is None:
+            return similarity
+        embedder = self.retriever.embedder
+
+        def with_words(claims: list[str]) -> np.ndarray:
+            out = similarity(claims)
+            vectors = embedder.embed_documents([*claims, words])
+            out[:, col] = np.maximum(out[:, col], vectors[:-1] @ vectors[-1])
+            return out
+
+        return with_words
 
     def _off_question(self, query: str, answer: str) -> bool:
         """Whether ``answer`` is further from ``query`` than the calibrated relevance bar,

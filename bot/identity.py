@@ -6,6 +6,12 @@ l'appui…"). Retrieval ranks the later ones first for "Qui est Marco Rubio ?": 
 about him, and the first mention is about a phone call. So for a question asking who
 someone is, or their role, the first sentence of the article that writes their name
 goes first among the hits.
+
+That sentence is long and mostly about something else ("…les condoléances du président
+syrien Ahmed al-Charaa à son homologue américain, Donald Trump, tout en exprimant la
+reconnaissance de Damas…"): "Donald Trump is the US president" scores 0.40 against it,
+under the claim bar, and 0.54 against the words around the name. A claim on who
+someone is is also compared with those words (``around``).
 """
 
 from __future__ import annotations
@@ -68,3 +74,24 @@ def introduced_first(question: str, hits: Sequence[Hit], sentences: Sequence[Sen
     rest = [h for h in hits if h.sentence.id != first.id]
     ranked = [Hit(first, hits[0].score, 0), *rest][:k]
     return [Hit(h.sentence, h.score, rank) for rank, h in enumerate(ranked)], True
+
+
+# The words an apposition takes: "le secrétaire d'État américain, Marco Rubio, selon".
+_BEFORE, _AFTER = 6, 2
+
+
+def around(name: str, sentence: str) -> str | None:
+    """The words of ``sentence`` around where it first writes ``name``; None when it
+    does not."""
+    wanted = [w for w in WORDS.findall(fold(name)) if len(w) > 2]
+    tokens = sentence.split()
+    folded = [_words(t) for t in tokens]
+    for i, words in enumerate(folded):
+        if wanted and wanted[0] in words:
+            end = i + 1
+            # The rest of the name, then a few words more.
+            while end < len(tokens) and folded[end] & set(wanted[1:]):
+                end += 1
+            if set(wanted) <= set().union(*folded[i:end]):
+                return " ".join(tokens[max(0, i - _BEFORE): end + _AFTER])
+    return None

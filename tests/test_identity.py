@@ -91,3 +91,66 @@ def test_who_someone_is_points_the_model_at_where_they_are_introduced(
     model.replies.append("Marco Rubio a réaffirmé l’appui constant des États-Unis [6].")
     made.ask("Qu’a réaffirmé Marco Rubio ?", made.new_conversation())
     assert "[6]" in model.received[-1][-1].text.split("closest:")[1]
+
+
+def test_who_someone_is_passes_the_gate_and_decline_on_the_name_written(
+        settings: Settings) -> None:
+    from bot.calibration import DeclineModel
+    from tests.fakes import QueueChatModel
+
+    model = QueueChatModel(replies=[], received=[])
+    made = create_citebot(settings, embedder=FakeEmbedder(), detector=FakeDetector(),
+                          chat_model=model)
+    # Gates no question clears, and a decline that refuses whatever the model says.
+    made.qa.thresholds = type(made.qa.thresholds)(
+        0.99, 0.99, claim_bar=0.2, name_bar=0.99, gate_same_language=0.99,
+        gate_cross_language=0.99, decline=DeclineModel((0.0, 0.0, 0.0), 0.0, 1.0))
+    model.replies.append("Marco Rubio est le secrétaire d’État américain [3].")
+    a = made.ask("Qui est Marco Rubio ?", made.new_conversation())
+    assert a.answered and [c.id for c in a.citations] == ["palmyre.fr:3"]
+    # The answer is still verified: a claim the sentence does not make is refused.
+    model.replies.append("Marco Rubio est le président du Brésil [3].")
+    assert not made.ask("Qui est Marco Rubio ?", made.new_conversation()).answered
+    # A name the article does not write, or another kind of question: the gate holds
+    # and the model is not asked.
+    asked = len(model.received)
+    for question in ("Qui est Marco Polo ?", "Qu’a réaffirmé Marco Rubio ?"):
+        assert not made.ask(question, made.new_conversation()).answered
+    assert len(model.received) == asked
+
+
+def test_around_is_the_apposition_where_the_sentence_first_writes_the_name() -> None:
+    from bot.identity import around
+
+    text = ("Il a transmis les condoléances du président syrien Ahmed al-Charaa à son "
+            "homologue américain, Donald Trump, tout en exprimant la reconnaissance de Damas.")
+    assert around("Donald Trump", text) == (
+        "Ahmed al-Charaa à son homologue américain, Donald Trump, tout en")
+    assert around("al-Charaa", text) == (
+        "les condoléances du président syrien Ahmed al-Charaa à son")
+    assert around("Marco Rubio", text) is None
+
+
+def test_a_claim_on_who_someone_is_may_match_the_words_around_their_name(
+        settings: Settings) -> None:
+    import numpy as np
+
+    from bot.chain import CitedQA
+    from tests.fakes import QueueChatModel
+
+    model = QueueChatModel(replies=[], received=[])
+    made = create_citebot(settings, embedder=FakeEmbedder(), detector=FakeDetector(),
+                          chat_model=model)
+    qa: CitedQA = made.qa
+    sentences = qa.retriever.index.sentences
+    third = next(s for s in sentences if s.id == "palmyre.fr:3")
+    state = {"question": "Qui est Marco Rubio ?", "hits": [Hit(third, 0.3, 0)]}
+    numbered = [sentences[0], third]
+    whole = qa._claim_similarity(numbered, None)
+    near = qa._near_name(state, numbered, whole)
+    claim = ["secrétaire d’État américain, Marco Rubio"]
+    # Closer to the words around his name than to the whole sentence; others unchanged.
+    assert near(claim)[0, 1] > whole(claim)[0, 1]
+    assert np.isclose(near(claim)[0, 0], whole(claim)[0, 0])
+    other = {**state, "question": "Qui est Marco Polo ?"}
+    assert qa._near_name(other, numbered, whole) is whole
