@@ -35,7 +35,7 @@ from bot.judge import Evidence, Judge
 from bot.lang import Detector
 from bot.messages import message
 from bot.probe import Probe
-from bot.roles import choices, disagrees, slot_of
+from bot.roles import NONE_REFUSES, choices, disagrees, says_none, slot_of
 from bot.types import Answer, Citation, Lang
 from bot.verify import Verdict, verify
 from index.retriever import Retriever
@@ -383,7 +383,27 @@ class CitedQA:
             return True
         # A follow-up is read after the question it follows, as retrieval reads it.
         asked = state["query"] if state.get("follows_up") else ""
-        return any(self.probe.gives(state["question"], s.text, asked) for s in sentences)
+        return any(self.probe.gives(state["question"], s.text, asked)
+                   and not self._copies_none(state, s.text) for s in sentences)
+
+    def _copies_none(self, state: State, sentence: str) -> bool:
+        """Whether, asked which of ``sentence``'s numbers answers, the probe copies none
+        (``bot/roles.py``): "Combien de soldats syriens ont été tués ?" of the sentence
+        on two American soldiers and a civilian killed, three wounded."""
+        slot = slot_of(state["question"])
+        if self.probe is None or not self.check_roles or slot not in NONE_REFUSES \
+                or choices(slot, sentence) < 2:
+            return False
+        # Alone first, as the role check asks (the copy is cached); a follow-up alone
+        # may not say what it counts ("And how many were wounded?"), so a NONE is asked
+        # again after the question it follows.
+        asks = dict.fromkeys([state["question"],
+                              state["query"] if state.get("follows_up") else state["question"]])
+        try:
+            return all(says_none(self.probe.copy(q, sentence, slot)) for q in asks)
+        except Exception as e:  # noqa: BLE001 - a failing probe leaves the answer
+            log.warning("answer probe failed: %s: %s", type(e).__name__, e)
+            return False
 
     def _wrong_role(self, state: State, result: Verdict) -> bool:
         """Whether the answer gives another of its sentences' numbers (dates) than the

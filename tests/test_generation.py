@@ -651,7 +651,7 @@ def test_a_number_in_another_role_than_the_copied_one_is_not_the_answer(
     assert model.probe_asked[-1][0].text == model.received[-1][0].text  # cached prefix
 
 
-@pytest.mark.parametrize("copied", ["3", "NONE", "Les militaires", "2 [7]"])
+@pytest.mark.parametrize("copied", ["3", "Les militaires", "2 [7]"])
 def test_an_answer_is_kept_unless_the_copy_names_another_of_its_numbers(
         bot: Citebot, model: QueueChatModel, copied: str) -> None:
     claim = "Trois militaires ont été blessés lors de l’embuscade [7]."
@@ -661,6 +661,34 @@ def test_an_answer_is_kept_unless_the_copy_names_another_of_its_numbers(
     a = ask(bot, model, claim, WOUNDED)
     assert a.answered and a.citations[0].id == "palmyre.fr:7"
     assert claim.split(" [")[0] in a.answer
+
+
+def test_a_sentence_of_several_numbers_none_of_which_the_copy_takes_is_no_answer(
+        bot: Citebot, model: QueueChatModel) -> None:
+    # Two American soldiers died, three were wounded: none of them is a Syrian soldier.
+    model.probe_replies.append("NONE")
+    question = "Combien de soldats syriens ont trouvé la mort lors de l’embuscade ?"
+    a = ask(bot, model, "Deux soldats ont trouvé la mort [7].", question)
+    assert not a.answered and "Deux soldats" not in a.answer
+    # Not quoted either, and asked once (cached) for the answer and the quote.
+    assert len(model.probe_asked) == 1 and question in model.probe_asked[0][-1].text
+    bot.qa.check_roles = False
+    model.probe_replies.append("NONE")
+    assert ask(bot, model, "Deux soldats ont trouvé la mort [7].", question).answered
+
+
+def test_a_follow_up_the_copy_finds_nothing_in_alone_is_asked_after_its_question(
+        bot: Citebot, model: QueueChatModel) -> None:
+    conv = bot.new_conversation()
+    model.replies.append("Deux soldats américains et un civil ont trouvé la mort [7].")
+    model.probe_replies.append("deux soldats américains et un civil")
+    bot.ask("Combien de personnes ont trouvé la mort lors de l’embuscade ?", conv)
+    model.replies.append("Trois militaires ont été blessés [7].")
+    model.probe_replies.extend(["NONE", "3"])
+    a = bot.ask("Et combien ont été blessés ?", conv)
+    assert a.answered and "Trois militaires" in a.answer
+    alone, after = (m[-1].text for m in model.probe_asked[-2:])
+    assert "trouvé la mort lors" not in alone and "trouvé la mort lors" in after
 
 
 def test_a_sum_of_the_copied_numbers_agrees(bot: Citebot, model: QueueChatModel) -> None:
