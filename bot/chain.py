@@ -391,16 +391,14 @@ class CitedQA:
         (``bot/roles.py``): "Combien de soldats syriens ont été tués ?" of the sentence
         on two American soldiers and a civilian killed, three wounded."""
         slot = slot_of(state["question"])
+        # Not for a follow-up: "And how many were wounded?" of the sentence saying three
+        # were, the copy said NONE asked alone and after the question it follows alike.
         if self.probe is None or not self.check_roles or slot not in NONE_REFUSES \
-                or choices(slot, sentence) < 2:
+                or state.get("follows_up") or choices(slot, sentence) < 2:
             return False
-        # Alone first, as the role check asks (the copy is cached); a follow-up alone
-        # may not say what it counts ("And how many were wounded?"), so a NONE is asked
-        # again after the question it follows.
-        asks = dict.fromkeys([state["question"],
-                              state["query"] if state.get("follows_up") else state["question"]])
         try:
-            return all(says_none(self.probe.copy(q, sentence, slot)) for q in asks)
+            # Asked as the role check asks: the copy is cached.
+            return says_none(self.probe.copy(state["question"], sentence, slot))
         except Exception as e:  # noqa: BLE001 - a failing probe leaves the answer
             log.warning("answer probe failed: %s: %s", type(e).__name__, e)
             return False
