@@ -677,15 +677,26 @@ def test_a_sentence_of_several_numbers_none_of_which_the_copy_takes_is_no_answer
     assert ask(bot, model, "Deux soldats ont trouvé la mort [7].", question).answered
 
 
+def follow_up(bot: Citebot, model: QueueChatModel,
+              *turns: tuple[str, str, str]) -> Answer:
+    """Each (question, the model's reply, the probe's copy) asked in one conversation;
+    the last answer."""
+    conv = bot.new_conversation()
+    for question, reply, copied in turns:
+        model.replies.append(reply)
+        model.probe_replies.append(copied)
+        a = bot.ask(question, conv)
+    return a
+
+
 def test_a_follow_up_the_copy_finds_nothing_in_is_left_alone(
         bot: Citebot, model: QueueChatModel) -> None:
-    conv = bot.new_conversation()
-    model.replies.append("Deux soldats américains et un civil ont trouvé la mort [7].")
-    model.probe_replies.append("deux soldats américains et un civil")
-    bot.ask("Combien de personnes ont trouvé la mort lors de l’embuscade ?", conv)
-    model.replies.append("Trois militaires ont été blessés [7].")
-    model.probe_replies.append("NONE")
-    a = bot.ask("Et combien ont été blessés ?", conv)
+    a = follow_up(bot, model,
+                  ("Combien de personnes ont trouvé la mort lors de l’embuscade ?",
+                   "Deux soldats américains et un civil ont trouvé la mort [7].",
+                   "deux soldats américains et un civil"),
+                  ("Et combien ont été blessés ?", "Trois militaires ont été blessés [7].",
+                   "NONE"))
     assert a.answered and "Trois militaires" in a.answer
 
 
@@ -711,13 +722,12 @@ def test_a_date_in_another_role_than_the_copied_one_is_not_the_answer(
 
 def test_the_copy_is_asked_for_the_follow_up_alone(bot: Citebot,
                                                    model: QueueChatModel) -> None:
-    conv = bot.new_conversation()
-    model.replies.append("La Syrie a rejoint la coalition le 12 novembre dernier [9].")
-    model.probe_replies.append("12 novembre")
-    bot.ask("Quand la Syrie a-t-elle rejoint la coalition internationale ?", conv)
-    model.replies.append("La coalition a été créée le 12 novembre dernier [9].")
-    model.probe_replies.append("2014")
-    a = bot.ask("Et quand cette coalition a-t-elle été créée ?", conv)
+    a = follow_up(bot, model,
+                  ("Quand la Syrie a-t-elle rejoint la coalition internationale ?",
+                   "La Syrie a rejoint la coalition le 12 novembre dernier [9].",
+                   "12 novembre"),
+                  ("Et quand cette coalition a-t-elle été créée ?",
+                   "La coalition a été créée le 12 novembre dernier [9].", "2014"))
     assert "12 novembre" not in a.answer
     # Read after the first question, the copy would give the first question's date.
     user = model.probe_asked[-1][-1].text
