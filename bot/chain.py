@@ -26,10 +26,10 @@ from bot.calibration import Thresholds
 from bot.citations import MARKER, validate_citations
 from bot.conversation import Conversation, Turn
 from bot.extractive import extractive_answer, supporting_hits
-from bot.facts import names_cited
+from bot.facts import name_known, names_cited, names_in
 from bot.followup import is_follow_up, repeats_previous, search_queries, standalone_query
 from bot.generate import Generator, TokenSink, declined
-from bot.identity import around, introduced_first, person_asked
+from bot.identity import around, holder_asked, introduced_first, people, person_asked
 from bot.inputs import clean_question
 from bot.judge import Evidence, Judge
 from bot.lang import Detector
@@ -255,6 +255,11 @@ class CitedQA:
             # "How many soldiers were wounded?" → "Two [1]", where [1] says two died and
             # three were wounded: the sentence holds the answer, the claim took another.
             result = replace(result, answer="", citations=[])
+        if result.citations and of_kind and self._wrong_holder(state, result):
+            # "Qui est le président américain cité ?" → "Ahmed al-Charaa [1]", where [1]
+            # names "le président syrien Ahmed al-Charaa" and "son homologue américain,
+            # Donald Trump": the name in the answer is not the one the role describes.
+            result = replace(result, answer="", citations=[])
         return result, of_kind
 
     def _accept(self, state: State, result: Verdict, verdict: str) -> State:
@@ -424,6 +429,29 @@ class CitedQA:
                 return False
             verdicts.append(disagrees(slot, result.answer, c.text, copied))
         return True in verdicts and False not in verdicts
+
+    def _wrong_holder(self, state: State, result: Verdict) -> bool:
+        """Whether, asked who holds a role, the answer names someone a cited sentence
+        introduces in words further from the question than another person it names
+        (``bot/identity.py``)."""
+        question = state["question"]
+        if not holder_asked(question):
+            return False
+        given = [n for n in names_in(MARKER.sub("", result.answer))
+                 if not name_known(n, question)]
+        embedder = self.retriever.embedder
+        for c in result.citations:
+            found = [(any(name_known(g, name) for g in given), words)
+                     for name, words in people(c.text)
+                     if not any(name_known(w, question) for w in name.split())]
+            if not any(mine for mine, _ in found) or all(mine for mine, _ in found):
+                continue
+            scores = embedder.embed_documents([words for _, words in found]) \
+                @ np.asarray(embedder.embed_query(question))
+            best = max(range(len(found)), key=lambda i: scores[i])
+            if not found[best][0]:
+                return True
+        return False
 
     def _judge(self, state: State, answer: str, citations: list[Citation]) -> float | None:
         if self.judge is None or self.generator is None or self.thresholds.judge is None:

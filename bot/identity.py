@@ -95,3 +95,47 @@ def around(name: str, sentence: str) -> str | None:
             if set(wanted) <= set().union(*folded[i:end]):
                 return " ".join(tokens[max(0, i - _BEFORE): end + _AFTER])
     return None
+
+
+# "Qui est le président américain cité ?", "Who is his American counterpart?", "What is
+# the name of the Syrian president?": the answer is the name the role describes.
+_HOLDER_ASKS = re.compile(
+    r"^\W*(?:(?:and|et)\s+)?(?:qui\s+(?:est|était|etait|sont|étaient)|who\s+(?:is|was|are|were)"
+    r"|what\s+(?:is|was)\s+the\s+name\s+of|comment\s+s['’]appel+e|quel\s+est\s+le\s+nom\s+d)"
+    r"\s*(?:the|his|her|their|its|le|la|les|l['’]|son|sa|ses|u|e\s+la|e\s+l['’])\s*\w",
+    re.IGNORECASE)
+_NAME_WORD = re.compile(r"^\W*(?:[A-Z][\w'’-]+|(?:al|el|ben|bin|abu|ibn)-[A-Z][\w'’-]*)")
+# The words a role takes before a name: "et le secrétaire d'État américain, Marco Rubio".
+_ROLE_WORDS = 5
+_OPENERS = frozenset("le la les un une des du ce cet cette ces son sa ses the a an this "
+                     "that these those his her its their".split())
+
+
+def holder_asked(question: str) -> bool:
+    """Whether ``question`` asks for the name of whoever holds a role it describes."""
+    return bool(_HOLDER_ASKS.match(question.strip())) and person_asked(question) is None
+
+
+def people(sentence: str) -> list[tuple[str, str]]:
+    """The names of people ``sentence`` writes (two name words or more in a row:
+    "Ahmed al-Charaa", not "Damas" or "Affaires"), each with the few words before it and
+    itself, where a news sentence says who they are; those words stop at the name before
+    ("…Ahmed al-Charaa à son homologue américain, Donald Trump")."""
+    tokens = sentence.split()
+    out = []
+    i = last = 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and _NAME_WORD.match(tokens[j]):
+            j += 1
+            if tokens[j - 1][-1:] in ",;:)":
+                break
+        # "Le Commandement central…" opens a sentence: "Le" is no first name.
+        start = i + (j > i and fold(tokens[i]) in _OPENERS)
+        if j - start >= 2:
+            name = " ".join(tokens[start:j]).strip(",;:()")
+            words = tokens[max(last, start - _ROLE_WORDS): j]
+            out.append((name, " ".join(words).strip(",;:")))
+            last = j
+        i = max(j, i + 1)
+    return out

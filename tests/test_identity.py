@@ -154,3 +154,50 @@ def test_a_claim_on_who_someone_is_may_match_the_words_around_their_name(
     assert np.isclose(near(claim)[0, 0], whole(claim)[0, 0])
     other = {**state, "question": "Qui est Marco Polo ?"}
     assert qa._near_name(other, numbered, whole) is whole
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    ("Qui est le président américain cité dans l’article ?", True),
+    ("Who is his American counterpart?", True),
+    ("What is the name of the Syrian president?", True),
+    ("Comment s’appelle le ministre syrien ?", True),
+    ("Quel est le nom du président syrien ?", True),
+    # Who someone named is, or whom someone did something with: not a role's holder.
+    ("Who is Donald Trump?", False),
+    ("Who did the Syrian minister speak with?", False),
+    ("Qui est mort près de Palmyre ?", False),
+])
+def test_holder_asked(question: str, asked: bool) -> None:
+    from bot.identity import holder_asked
+
+    assert holder_asked(question) is asked
+
+
+def test_people_are_two_name_words_with_the_role_before_them() -> None:
+    from bot.identity import people
+
+    text = ("Il a transmis au secrétaire d’État américain les condoléances du président "
+            "syrien Ahmed al-Charaa à son homologue américain, Donald Trump, tout en "
+            "exprimant la reconnaissance de Damas.")
+    assert people(text) == [
+        ("Ahmed al-Charaa", "les condoléances du président syrien Ahmed al-Charaa"),
+        # Up to the name before, not into it.
+        ("Donald Trump", "à son homologue américain, Donald Trump")]
+    assert people("Le Commandement central américain (CENTCOM) a indiqué samedi.") == []
+
+
+def test_a_role_s_holder_is_the_name_the_role_describes(settings: Settings) -> None:
+    from tests.fakes import QueueChatModel
+
+    model = QueueChatModel(replies=[], received=[])
+    made = create_citebot(settings, embedder=FakeEmbedder(), detector=FakeDetector(),
+                          chat_model=model)
+    question = "Qui est l’homologue américain du président syrien ?"
+    # The answer, then the retry pointed at the sentence to quote: both name the
+    # Syrian president, whom sentence 5 does not call "homologue américain".
+    model.replies.extend(["L’homologue américain est Ahmed al-Charaa [5]."] * 2)
+    a = made.ask(question, made.new_conversation())
+    assert "est Ahmed al-Charaa" not in a.answer
+    model.replies.append("L’homologue américain est Donald Trump [5].")
+    a = made.ask(question, made.new_conversation())
+    assert a.answered and "Donald Trump" in a.answer
