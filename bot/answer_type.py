@@ -26,6 +26,7 @@ from bot.facts import (
     names_in,
     numbers_in,
 )
+from bot.identity import people
 
 
 class Kind(Enum):
@@ -154,6 +155,25 @@ def _says_place(question: str, answer: str) -> bool:
         for n in names_in(text, question))
 
 
+# Whom a name is asked of: a person, whose name a sentence writes as two words or more.
+_PERSON_NOUN = re.compile(
+    r"\b(?:soldats?|militaires?|civils?|combattants?|presidents?|ministres?|secretaires?"
+    r"|victimes?|hommes?|femmes?|personnes?|auteurs?|dirigeants?|chefs?|porte-parole"
+    r"|journalistes?|enfants?|assaillants?|tireurs?|suspects?|homologues?"
+    r"|soldiers?|civilians?|fighters?|ministers?|secretar(?:y|ies)|victims?|m[ae]n"
+    r"|wom[ae]n|persons?|people|attackers?|leaders?|chiefs?|spokes(?:man|woman|person)"
+    r"|journalists?|child(?:ren)?|gunm[ae]n|assailants?|counterparts?)\b")
+
+
+def _persons(text: str) -> str:
+    """The names of people ``text`` writes: a first name and a name ("Ahmed al-Charaa"),
+    or a name after what the person is ("le président Macron")."""
+    tokens = text.split()
+    titled = [after for before, after in zip(tokens, tokens[1:], strict=False)
+              if after[:1].isupper() and _PERSON_NOUN.fullmatch(fold(before))]
+    return " ".join([*(name for name, _ in people(text)), *titled])
+
+
 def _written_as_name(word: str, text: str) -> bool:
     """``text`` writes ``word`` (or its stem, across languages) capitalised: "American"
     is no name where the article writes "américains"."""
@@ -176,8 +196,14 @@ def holds_kind(question: str, sentences: Sequence[str], answer: str | None = Non
                                                  or _says_place(question, answer))
     if kind is Kind.NAME:
         said = answer if answer is not None else text
-        return any(_written_as_name(n, text) and not name_known(n, question)
-                   for n in names_in(said, text))
+        given = [n for n in names_in(said, text)
+                 if _written_as_name(n, text) and not name_known(n, question)]
+        if _PERSON_NOUN.search(fold(question)):
+            # "What were the names of the soldiers who died?" is not answered by
+            # "CENTCOM reported that two soldiers died…": a person's name is asked for.
+            persons = _persons(text)
+            return any(name_known(n, persons) for n in given) if persons else False
+        return bool(given)
     # A year the question names ("how many died in 2014?") is no answer; a count it
     # names may be ("how many soldiers died in the two attacks?" "Two soldiers…").
     asked_years = {n for n in numbers_in(question) if _YEAR.match(f"{n:.0f}")}

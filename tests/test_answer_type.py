@@ -99,6 +99,24 @@ def test_a_name_question_needs_a_name_from_the_sentences_in_the_answer() -> None
                           ["Le président Ahmed al-Charaa a parlé."])
 
 
+def test_a_person_s_name_is_what_a_question_on_a_person_asks_for() -> None:
+    soldiers = "What were the names of the soldiers who died?"
+    ambush = ("Le Commandement central américain (CENTCOM) a indiqué que deux soldats "
+              "américains avaient trouvé la mort dans une embuscade menée par Daech.")
+    # Names, but of no person: neither the answer nor a quote says who they were.
+    assert not holds_kind(soldiers, [ambush], "CENTCOM reported that two soldiers died in "
+                                              "an ambush by Daech [1].")
+    assert not holds_kind(soldiers, [ambush])
+    # Asked of a person, a person's name; asked of something else, any name.
+    assert holds_kind("Comment s’appelle l’homologue américain ?", [PRESIDENT],
+                      "C’est Donald Trump [1].")
+    assert not holds_kind("Comment s’appelle l’homologue américain ?", [PRESIDENT],
+                          "Il a transmis les condoléances de Damas [1].")
+    assert holds_kind("Quel est le nom du président ?", ["Le président Macron a parlé."])
+    assert holds_kind("Comment s’appelle le commandement ?", [ambush],
+                      "Le Commandement central américain (CENTCOM) [1].")
+
+
 def test_round_and_vague_quantities_answer_how_many() -> None:
     assert holds_kind("Combien de manifestants ?", ["Des milliers de manifestants ont défilé."])
     assert holds_kind("How many cells were dismantled?",
