@@ -19,6 +19,7 @@ from enum import Enum
 from bot.citations import MARKER
 from bot.facts import (
     DATE_WORDS,
+    UPPER,
     counts_in,
     dates_in,
     fold,
@@ -136,7 +137,7 @@ _PLACE_WORDS = re.compile(
     r"|desert|street|airport|island|territory|north|south|east|west)\b")
 _PLACE_NAMED = re.compile(
     r"\b(?i:à|au|aux|en|dans|près de|pres de|vers|depuis|in|at|near|from|outside"
-    r"|inside)\s+(?:(?i:le|la|les|l'|l’|the)\s*)?[A-Z][\w'’-]+")
+    rf"|inside)\s+(?:(?i:le|la|les|l'|l’|the)\s*)?[{UPPER}][\w'’-]+")
 
 
 def _holds_place(question: str, text: str) -> bool:

@@ -42,12 +42,15 @@ DATE_WORDS = {
 _ONE = {"one", "un", "une"}
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
 WORDS = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
-_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w’'-]{2,})")
+# Capital letters, accented ones included: "États-Unis" read from "[A-Z]" was "Unis", a
+# name no sentence writes, and a claim naming the United States needed the name bar.
+UPPER = "A-ZÀ-ÖØ-ÞŒ"
+_CAPITALISED = re.compile(rf"(?<![.!?]\s)(?<!^)(?<!-)\b([{UPPER}][\w’'-]{{2,}})")
 _NOT_NAMES = frozenset(
     "The This That These Those There They Their According Selon Les Des Une Cette Ces "
     "Son Ses Leur Dans Pour And But Yes Non Oui".split()
 )
-_OPENING = re.compile(r"^\W*([A-Z][\w’'-]{2,})")
+_OPENING = re.compile(rf"^\W*([{UPPER}][\w’'-]{{2,}})")
 # Closed-class words that open sentences: capitalised there, never names.
 _OPENERS = frozenset(
     "after also although among another any are both but despite did during each either "

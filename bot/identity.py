@@ -19,10 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.facts import WORDS, fold
+from bot.facts import UPPER, WORDS, fold
 from index.types import Hit, Sentence
 
-_NAME = r"(?P<name>[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|al-[A-Z][\w'’-]*|de|du|von|van)){0,3})"
+_NAME = (rf"(?P<name>[{UPPER}][\w'’-]*(?:\s+(?:[{UPPER}][\w'’-]*|al-[{UPPER}][\w'’-]*"
+         r"|de|du|von|van)){0,3})")
 _ROLE = r"(?:r[oô]le|fonction|poste|job|title|position|m[ée]tier|profession)"
 _ASKS = [
     # "Qui est Marco Rubio ?", "Who was Bachar al-Assad?"
@@ -104,7 +105,7 @@ _HOLDER_ASKS = re.compile(
     r"|what\s+(?:is|was)\s+the\s+name\s+of|comment\s+s['’]appel+e|quel\s+est\s+le\s+nom\s+d)"
     r"\s*(?:the|his|her|their|its|le|la|les|l['’]|son|sa|ses|u|e\s+la|e\s+l['’])\s*\w",
     re.IGNORECASE)
-_NAME_WORD = re.compile(r"^\W*(?:[A-Z][\w'’-]+|(?:al|el|ben|bin|abu|ibn)-[A-Z][\w'’-]*)")
+_NAME_WORD = re.compile(rf"^\W*(?:[{UPPER}][\w'’-]+|(?:al|el|ben|bin|abu|ibn)-[{UPPER}][\w'’-]*)")
 # The words a role takes before a name: "et le secrétaire d'État américain, Marco Rubio".
 _ROLE_WORDS = 5
 _OPENERS = frozenset("le la les un une des du ce cet cette ces son sa ses the a an this "

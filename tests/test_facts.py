@@ -1,0 +1,15 @@
+"""Names read from claims: accented capitals start names too."""
+
+from bot.facts import name_known, names_in
+
+ARTICLE = ("Asaad al-Shaibani a insisté sur la coopération avec les États-Unis. "
+           "Le président Ahmed al-Charaa a parlé.")
+
+
+def test_a_name_opening_with_an_accented_capital_is_read_whole() -> None:
+    # Read from "[A-Z]", "États-Unis" was "Unis", a name no sentence writes.
+    assert names_in("Il coopère avec les États-Unis.", ARTICLE) == ["États-Unis"]
+    assert names_in("États-Unis et Syrie coopèrent.", ARTICLE) == ["États-Unis", "Syrie"]
+    assert names_in("Il a vu Jean-Pierre à l’Élysée.", ARTICLE) == ["Jean-Pierre", "Élysée"]
+    assert all(name_known(n, ARTICLE)
+               for n in names_in("Il veut coopérer avec les États-Unis.", ARTICLE))
