@@ -29,7 +29,14 @@ from bot.extractive import extractive_answer, supporting_hits
 from bot.facts import name_known, names_cited, names_in
 from bot.followup import is_follow_up, repeats_previous, search_queries, standalone_query
 from bot.generate import Generator, TokenSink, declined
-from bot.identity import around, holder_asked, introduced_first, people, person_asked
+from bot.identity import (
+    holder_asked,
+    introduced_first,
+    people,
+    person_asked,
+    role_words,
+    without_name,
+)
 from bot.inputs import clean_question
 from bot.judge import Evidence, Judge
 from bot.lang import Detector
@@ -338,23 +345,25 @@ class CitedQA:
     def _near_name(self, state: State, numbered: list[Sentence],
                    similarity: Callable[[list[str]], np.ndarray]
                    ) -> Callable[[list[str]], np.ndarray]:
-        """``similarity`` where a claim on who someone is may also match the words
-        around their name in the sentence introducing them (``bot/identity.py``)."""
+        """``similarity`` where a claim on who someone is may also match, without the
+        name, the words the sentence introducing them writes before their name
+        (``bot/identity.py``)."""
         first = state["hits"][0].sentence
         name = person_asked(state["question"])
-        words = around(name, first.text) if name else None
+        words = role_words(name, first.text) if name else None
         col = next((i for i, s in enumerate(numbered) if s.id == first.id), None)
-        if words is None or col is None:
+        if name is None or words is None or col is None:
             return similarity
         embedder = self.retriever.embedder
 
-        def with_words(claims: list[str]) -> np.ndarray:
+        def with_role(claims: list[str]) -> np.ndarray:
             out = similarity(claims)
-            vectors = embedder.embed_documents([*claims, words])
+            vectors = embedder.embed_documents([*(without_name(name, c) for c in claims),
+                                                words])
             out[:, col] = np.maximum(out[:, col], vectors[:-1] @ vectors[-1])
             return out
 
-        return with_words
+        return with_role
 
     def _off_question(self, query: str, answer: str) -> bool:
         """Whether ``answer`` is further from ``query`` than the calibrated relevance bar,

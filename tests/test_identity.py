@@ -119,19 +119,19 @@ def test_who_someone_is_passes_the_gate_and_decline_on_the_name_written(
     assert len(model.received) == asked
 
 
-def test_around_is_the_apposition_where_the_sentence_first_writes_the_name() -> None:
-    from bot.identity import around
+def test_role_words_are_what_the_sentence_writes_before_the_name() -> None:
+    from bot.identity import role_words, without_name
 
     text = ("Il a transmis les condoléances du président syrien Ahmed al-Charaa à son "
             "homologue américain, Donald Trump, tout en exprimant la reconnaissance de Damas.")
-    assert around("Donald Trump", text) == (
-        "Ahmed al-Charaa à son homologue américain, Donald Trump, tout en")
-    assert around("al-Charaa", text) == (
-        "les condoléances du président syrien Ahmed al-Charaa à son")
-    assert around("Marco Rubio", text) is None
+    assert role_words("Donald Trump", text) == "à son homologue américain"
+    assert role_words("al-Charaa", text) == "les condoléances du président syrien"
+    assert role_words("Marco Rubio", text) is None
+    assert without_name("Donald Trump", "Donald Trump is the US president.") == (
+        "is the US president.")
 
 
-def test_a_claim_on_who_someone_is_may_match_the_words_around_their_name(
+def test_a_claim_on_who_someone_is_may_match_the_words_before_their_name(
         settings: Settings) -> None:
     import numpy as np
 
@@ -148,8 +148,8 @@ def test_a_claim_on_who_someone_is_may_match_the_words_around_their_name(
     numbered = [sentences[0], third]
     whole = qa._claim_similarity(numbered, None)
     near = qa._near_name(state, numbered, whole)
-    claim = ["secrétaire d’État américain, Marco Rubio"]
-    # Closer to the words around his name than to the whole sentence; others unchanged.
+    claim = ["Marco Rubio, secrétaire d’État américain"]
+    # Closer to the words before his name than to the whole sentence; others unchanged.
     assert near(claim)[0, 1] > whole(claim)[0, 1]
     assert np.isclose(near(claim)[0, 0], whole(claim)[0, 0])
     other = {**state, "question": "Qui est Marco Polo ?"}
