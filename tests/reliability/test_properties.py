@@ -185,3 +185,20 @@ def test_verifier_handles_vectors_of_the_claims_embedder() -> None:
                NUMBERED, "Qui est mort ?", similarity=_similarity, bar=0.3, name_bar=0.99)
     assert v.citations and v.citations[0].id == "a:1" and v.repaired == 1
     assert np.isclose(float(VECTORS[0] @ VECTORS[0]), 1.0)
+
+
+def test_a_claim_another_sentence_says_far_better_is_not_given_to_an_allowed_one() -> None:
+    # Allowed the second sentence only, a copy of the first is not passed on to it for
+    # the few words they share.
+    claim = "des soldats américains et un civil ont trouvé la mort lors de l’embuscade [2]."
+    allowed = {"similarity": _similarity, "bar": 0.05, "name_bar": 0.05, "eligible": [1]}
+    assert _similarity([claim])[0, 1] > 0.05
+    v = verify(claim, NUMBERED, "Qui est mort ?", **allowed)  # type: ignore[arg-type]
+    assert not v.citations and v.dropped == 1
+    # Free to cite it, the claim goes to the first; close calls stay with the allowed one.
+    v = verify(claim, NUMBERED, "Qui est mort ?", similarity=_similarity, bar=0.05,
+               name_bar=0.05)
+    assert [c.id for c in v.citations] == ["a:1"]
+    v = verify("trois autres militaires ont été blessés [2].", NUMBERED, "Combien ?",
+               **allowed)  # type: ignore[arg-type]
+    assert [c.id for c in v.citations] == ["a:2"]
