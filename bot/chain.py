@@ -213,8 +213,10 @@ class CitedQA:
                 notices.append(message("model_unverified", lang))
         elif "model_error" in state:
             notices.append(message("model_failed", lang))
-        # Quote only what quoting alone would: the gate before a model is lower.
-        quoted = [h for h in state["support"] if h.score >= state["quote_bar"]
+        # Quote only what quoting alone would: the gate before a model is lower. Asked
+        # who someone is, only where they are introduced (as the model was pointed).
+        support = state["support"][: 1 if state.get("introduced") else None]
+        quoted = [h for h in support if h.score >= state["quote_bar"]
                   and holds_kind(state["question"], [h.sentence.text])
                   and self._gives(state, [h.sentence])]
         if not quoted:

@@ -201,3 +201,20 @@ def test_a_role_s_holder_is_the_name_the_role_describes(settings: Settings) -> N
     model.replies.append("L’homologue américain est Donald Trump [5].")
     a = made.ask(question, made.new_conversation())
     assert a.answered and "Donald Trump" in a.answer
+
+
+def test_who_someone_is_is_quoted_only_from_where_they_are_introduced(
+        settings: Settings) -> None:
+    from tests.fakes import QueueChatModel
+
+    model = QueueChatModel(replies=[], received=[])
+    made = create_citebot(settings, embedder=FakeEmbedder(), detector=FakeDetector(),
+                          chat_model=model)
+    made.qa.thresholds = type(made.qa.thresholds)(
+        0.2, 0.2, claim_bar=0.2, name_bar=0.99, gate_same_language=0.2,
+        gate_cross_language=0.2)
+    # The answer and the retry both tell what he did (sentence 6), not who he is.
+    model.replies.extend(["Marco Rubio a réaffirmé l’appui constant des États-Unis [3]."] * 2)
+    a = made.ask("Qui est Marco Rubio ?", made.new_conversation())
+    assert a.answered and [c.id for c in a.citations] == ["palmyre.fr:3"]
+    assert "réaffirmé" not in a.answer
