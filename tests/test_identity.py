@@ -1,12 +1,15 @@
 """Who someone is: the sentence that first names them goes first among the hits."""
 
+from typing import Any
+
 import pytest
 
 from bot.app import Citebot, create_citebot
+from bot.calibration import Thresholds
 from bot.identity import first_mention, introduced_first, person_asked
 from bot.settings import Settings
 from index.types import Hit, Sentence
-from tests.fakes import FakeDetector, FakeEmbedder
+from tests.fakes import FakeDetector, FakeEmbedder, QueueChatModel
 
 
 @pytest.mark.parametrize(("question", "name"), [
@@ -70,8 +73,6 @@ def test_who_someone_is_is_quoted_from_where_the_article_introduces_them(bot: Ci
 
 def test_who_someone_is_points_the_model_at_where_they_are_introduced(
         settings: Settings) -> None:
-    from tests.fakes import QueueChatModel
-
     model = QueueChatModel(replies=[], received=[])
     s = settings.model_copy(update={"answer_threshold": 0.2})
     made = create_citebot(s, embedder=FakeEmbedder(), detector=FakeDetector(),
@@ -93,18 +94,24 @@ def test_who_someone_is_points_the_model_at_where_they_are_introduced(
     assert "[6]" in model.received[-1][-1].text.split("closest:")[1]
 
 
-def test_who_someone_is_passes_the_gate_and_decline_on_the_name_written(
-        settings: Settings) -> None:
-    from bot.calibration import DeclineModel
-    from tests.fakes import QueueChatModel
-
+def model_bot(settings: Settings, bar: float, **thresholds: Any
+              ) -> tuple[Citebot, QueueChatModel]:
+    """A bot answering with a queue-fed model, ``bar`` as its answer bar and gates."""
     model = QueueChatModel(replies=[], received=[])
     made = create_citebot(settings, embedder=FakeEmbedder(), detector=FakeDetector(),
                           chat_model=model)
+    made.qa.thresholds = Thresholds(bar, bar, claim_bar=0.2, name_bar=0.99,
+                                    gate_same_language=bar, gate_cross_language=bar,
+                                    **thresholds)
+    return made, model
+
+
+def test_who_someone_is_passes_the_gate_and_decline_on_the_name_written(
+        settings: Settings) -> None:
+    from bot.calibration import DeclineModel
+
     # Gates no question clears, and a decline that refuses whatever the model says.
-    made.qa.thresholds = type(made.qa.thresholds)(
-        0.99, 0.99, claim_bar=0.2, name_bar=0.99, gate_same_language=0.99,
-        gate_cross_language=0.99, decline=DeclineModel((0.0, 0.0, 0.0), 0.0, 1.0))
+    made, model = model_bot(settings, 0.99, decline=DeclineModel((0.0, 0.0, 0.0), 0.0, 1.0))
     model.replies.append("Marco Rubio est le secrétaire d’État américain [3].")
     a = made.ask("Qui est Marco Rubio ?", made.new_conversation())
     assert a.answered and [c.id for c in a.citations] == ["palmyre.fr:3"]
@@ -136,7 +143,6 @@ def test_a_claim_on_who_someone_is_may_match_the_words_before_their_name(
     import numpy as np
 
     from bot.chain import CitedQA
-    from tests.fakes import QueueChatModel
 
     model = QueueChatModel(replies=[], received=[])
     made = create_citebot(settings, embedder=FakeEmbedder(), detector=FakeDetector(),
@@ -187,8 +193,6 @@ def test_people_are_two_name_words_with_the_role_before_them() -> None:
 
 
 def test_a_role_s_holder_is_the_name_the_role_describes(settings: Settings) -> None:
-    from tests.fakes import QueueChatModel
-
     model = QueueChatModel(replies=[], received=[])
     made = create_citebot(settings, embedder=FakeEmbedder(), detector=FakeDetector(),
                           chat_model=model)
@@ -205,14 +209,7 @@ def test_a_role_s_holder_is_the_name_the_role_describes(settings: Settings) -> N
 
 def test_who_someone_is_is_quoted_only_from_where_they_are_introduced(
         settings: Settings) -> None:
-    from tests.fakes import QueueChatModel
-
-    model = QueueChatModel(replies=[], received=[])
-    made = create_citebot(settings, embedder=FakeEmbedder(), detector=FakeDetector(),
-                          chat_model=model)
-    made.qa.thresholds = type(made.qa.thresholds)(
-        0.2, 0.2, claim_bar=0.2, name_bar=0.99, gate_same_language=0.2,
-        gate_cross_language=0.2)
+    made, model = model_bot(settings, 0.2)
     # The answer and the retry both tell what he did (sentence 6), not who he is.
     model.replies.extend(["Marco Rubio a réaffirmé l’appui constant des États-Unis [3]."] * 2)
     a = made.ask("Qui est Marco Rubio ?", made.new_conversation())
