@@ -412,12 +412,20 @@ class CitedQA:
         if self.probe is None or not self.check_roles or slot not in NONE_REFUSES \
                 or state.get("follows_up") or choices(slot, sentence) < 2:
             return False
+        # Asked as the role check asks: the copy is cached.
+        copied = self._copy(state["question"], sentence, slot)
+        return copied is not None and says_none(copied)
+
+    def _copy(self, question: str, sentence: str, slot: str) -> str | None:
+        """The probe's copy of the ``slot`` answering ``question`` from ``sentence``; None
+        when the probe fails (the answer is then left alone)."""
+        if self.probe is None:
+            return None
         try:
-            # Asked as the role check asks: the copy is cached.
-            return says_none(self.probe.copy(state["question"], sentence, slot))
+            return self.probe.copy(question, sentence, slot)
         except Exception as e:  # noqa: BLE001 - a failing probe leaves the answer
             log.warning("answer probe failed: %s: %s", type(e).__name__, e)
-            return False
+            return None
 
     def _wrong_role(self, state: State, result: Verdict) -> bool:
         """Whether the answer gives another of its sentences' numbers (dates) than the
@@ -433,10 +441,8 @@ class CitedQA:
         for c in result.citations:
             if choices(slot, c.text) < 2:
                 continue  # one number (date): nothing to choose from
-            try:
-                copied = self.probe.copy(asked, c.text, slot)
-            except Exception as e:  # noqa: BLE001 - a failing probe leaves the answer
-                log.warning("answer probe failed: %s: %s", type(e).__name__, e)
+            copied = self._copy(asked, c.text, slot)
+            if copied is None:
                 return False
             verdicts.append(disagrees(slot, result.answer, c.text, copied))
         return True in verdicts and False not in verdicts
