@@ -90,8 +90,10 @@ _HOLDER_ASKS = re.compile(
 _NAME_WORD = re.compile(rf"^\W*(?:[{UPPER}][\w'’-]+|(?:al|el|ben|bin|abu|ibn)-[{UPPER}][\w'’-]*)")
 # The words a role takes before a name: "et le secrétaire d'État américain, Marco Rubio".
 _ROLE_WORDS = 5
-_OPENERS = frozenset("le la les un une des du ce cet cette ces son sa ses the a an this "
-                     "that these those his her its their".split())
+# Determiners, which open a sentence capitalised ("Le Commandement central…"). Not
+# ``bot/facts.py``'s openers: names_in tells "Le" from a name by the article's own use.
+_DETERMINERS = frozenset("le la les un une des du ce cet cette ces son sa ses the a an "
+                         "this that these those his her its their".split())
 
 
 def holder_asked(question: str) -> bool:
@@ -114,7 +116,7 @@ def people(sentence: str) -> list[tuple[str, str]]:
             if tokens[j - 1][-1:] in ",;:)":
                 break
         # "Le Commandement central…" opens a sentence: "Le" is no first name.
-        start = i + (j > i and fold(tokens[i]) in _OPENERS)
+        start = i + (j > i and fold(tokens[i]) in _DETERMINERS)
         if j - start >= 2:
             name = " ".join(tokens[start:j]).strip(",;:()")
             words = tokens[max(last, start - _ROLE_WORDS): j]
