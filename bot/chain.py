@@ -42,9 +42,9 @@ from bot.judge import Evidence, Judge
 from bot.lang import Detector
 from bot.messages import message
 from bot.probe import Probe
-from bot.roles import NONE_REFUSES, choices, disagrees, says_none, slot_of
+from bot.roles import COPY_DECIDES, choices, copies_held, disagrees, says_none, slot_of
 from bot.types import Answer, Citation, Lang
-from bot.verify import Verdict, verify
+from bot.verify import Verdict, claims_of, verify
 from index.retriever import Retriever
 from index.types import Hit, Sentence
 
@@ -209,22 +209,41 @@ class CitedQA:
                 if state["support"][0].score < bar:
                     # The model could only say things the sentences do not; when it made
                     # up numbers or names, most likely they do not hold the answer either.
-                    return self._refuse(state, "model_unsupported")
+                    return self._invented(state)
                 notices.append(message("model_unverified", lang))
         elif "model_error" in state:
             notices.append(message("model_failed", lang))
-        # Quote only what quoting alone would: the gate before a model is lower. Asked
-        # who someone is, only where they are introduced (as the model was pointed).
-        support = state["support"][: 1 if state.get("introduced") else None]
-        quoted = [h for h in support if h.score >= state["quote_bar"]
-                  and holds_kind(state["question"], [h.sentence.text])
-                  and self._gives(state, [h.sentence])]
+        quoted = self._quotable(state)
         if not quoted:
             return self._refuse({**state, "notices": notices}, "not_quotable")
         if draft is not None and (again := self._answer_from(state, quoted)) is not None:
             return again
         text, citations = extractive_answer(quoted, lang)
         return {**state, "answer": text, "citations": citations, "notices": notices}
+
+    def _quotable(self, state: State) -> list[Hit]:
+        """The hits quoting alone would quote: the gate before a model is lower. Asked
+        who someone is, only where they are introduced (as the model was pointed)."""
+        support = state["support"][: 1 if state.get("introduced") else None]
+        return [h for h in support if h.score >= state["quote_bar"]
+                and holds_kind(state["question"], [h.sentence.text])
+                and self._gives(state, [h.sentence])]
+
+    def _invented(self, state: State) -> State:
+        """Refused, an answer that made up a number or a name, unless the model, pointed
+        at the sentences quoting would quote, answers from them verifiably.
+
+        Shown the whole article, "Avec quel pays la Syrie se rapproche-t-elle ?" got
+        "du Canada": made up, though the sentence on the rapprochement between Syria and
+        the United States scored 0.50, above the quoting bar and under the name bar. An
+        invention stays a sign the sentences lack the answer: what the retry does not
+        verify is refused, not quoted.
+        """
+        if state["support"][0].score >= state["quote_bar"] and (quoted := self._quotable(state)):
+            again = self._answer_from(state, quoted)
+            if again is not None and again.get("citations"):
+                return again
+        return self._refuse(state, "model_unsupported")
 
     def _check(self, state: State, draft: str, eligible: list[int] | None
                ) -> tuple[Verdict, bool]:
@@ -253,8 +272,10 @@ class CitedQA:
                                                   result.citations):
             # Retrieval's best sentence left aside for one it ranks far lower: "What did
             # he reaffirm?" answered from the parties' commitment (0.35) over Rubio's
-            # reaffirmed support (0.53). Quoting the best sentence is then likelier right.
-            result = replace(result, answer="", citations=[])
+            # reaffirmed support (0.53). Quoting the best sentence is then likelier right,
+            # unless that sentence says the answer too: then it is the one to cite.
+            result = self._onto_best(state, draft, similarity) or replace(
+                result, answer="", citations=[])
         # Asked for a number, a date, a place or a name, an answer giving none is on
         # topic and still no answer ("how many cells were dismantled?"); quoting may
         # yet find a sentence that holds one.
@@ -270,6 +291,33 @@ class CitedQA:
             # Donald Trump": the name in the answer is not the one the role describes.
             result = replace(result, answer="", citations=[])
         return result, of_kind
+
+    def _onto_best(self, state: State, draft: str,
+                   similarity: Callable[[list[str]], np.ndarray]) -> Verdict | None:
+        """``draft`` verified against retrieval's best sentence alone, when that sentence
+        is as close to each claim as the one the claim cites.
+
+        "Near which ancient city did the attack happen?" → "near the ancient city of
+        Palmyre [7]": the ambush sentence names Palmyra too (0.46), the best hit, which
+        names the ancient city, says it better (0.51). The answer is right, its citation
+        the neighbour's; an answer drawn from another fact stays closer to its own.
+        """
+        numbered: list[Sentence] = state["numbered"]
+        best = next((i for i, s in enumerate(numbered)
+                     if s.id == state["hits"][0].sentence.id), None)
+        claims = claims_of(draft)
+        if best is None or not claims:
+            return None
+        for claim, row in zip(claims, similarity([c.text for c in claims]), strict=True):
+            cited = [n - 1 for n in claim.cited if 0 < n <= len(numbered)]
+            if cited and row[best] < max(row[i] for i in cited):
+                return None
+        again = verify(draft, numbered, state["question"], similarity=similarity,
+                       bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
+                       eligible=[best])
+        if not again.citations or self._off_question(state["query"], again.answer):
+            return None
+        return again
 
     def _accept(self, state: State, result: Verdict, verdict: str) -> State:
         """The verified answer, unless the support judge (when calibrated) doubts it."""
@@ -309,6 +357,11 @@ class CitedQA:
             # Asked for a name (a number, a date, a place) and pointed at the very
             # sentence to quote, the model wrote none: "The civilian who died is [7]." The
             # quote would not hold one either, only the words around where it would be.
+            # Unless the probe, asked the narrow question, copies it from that sentence:
+            # "Et combien de soldats y sont morts ?" got the place of the question it
+            # follows again, and the copy "2".
+            if self._copies_fact(state, quoted):
+                return None
             return self._refuse(state, "retry_found_none")
         result, of_kind = self._check(state, draft.text, [n - 1 for n in hint])
         if not (result.citations and of_kind
@@ -409,12 +462,24 @@ class CitedQA:
         slot = slot_of(state["question"])
         # Not for a follow-up: "And how many were wounded?" of the sentence saying three
         # were, the copy said NONE asked alone and after the question it follows alike.
-        if self.probe is None or not self.check_roles or slot not in NONE_REFUSES \
+        if self.probe is None or not self.check_roles or slot not in COPY_DECIDES \
                 or state.get("follows_up") or choices(slot, sentence) < 2:
             return False
         # Asked as the role check asks: the copy is cached.
         copied = self._copy(state["question"], sentence, slot)
         return copied is not None and says_none(copied)
+
+    def _copies_fact(self, state: State, hits: Sequence[Hit]) -> bool:
+        """Whether the probe copies, from one of ``hits``, a number it states as the
+        answer (``bot/roles.py``: for numbers the copy decides)."""
+        slot = slot_of(state["question"])
+        if self.probe is None or not self.check_roles or slot not in COPY_DECIDES:
+            return False
+        for h in hits:
+            copied = self._copy(state["question"], h.sentence.text, slot)
+            if copied is not None and copies_held(slot, h.sentence.text, copied):
+                return True
+        return False
 
     def _copy(self, question: str, sentence: str, slot: str) -> str | None:
         """The probe's copy of the ``slot`` answering ``question`` from ``sentence``; None

@@ -24,6 +24,13 @@ _BACK_POINTERS = frozenset(
     "il elle ils elles lui leur leurs cela ça celui celle ceux celles ce cet cette ces là y "
     "son sa ses".split()
 )
+# French puts an object pronoun between the question word and the verb ("Qui le
+# dirigeait ?", "Qui les a tués ?"): "le/la/les" there point back, elsewhere they are
+# articles ("Qui est le président ?"). Not after "que", where they are mostly articles
+# ("Que le ministre a-t-il dit ?"), nor before a capital ("Qui la Syrie a-t-elle…").
+_OBJECT_PRONOUN = re.compile(
+    r"^\s*(?i:qui|quand|où|ou|comment|pourquoi)\s+"
+    r"(?i:l['’]|le|la|les|lui|leur)(?:\s+|(?<=['’]))[^\W\d_A-ZÀ-ÖØ-Þ]")
 _WORD = re.compile(r"[^\W\d_]+")
 # "Why?", "Quand ?", "Combien ?": too few words to be a question on their own.
 SHORT = 2
@@ -32,7 +39,8 @@ SHORT = 2
 def is_follow_up(question: str) -> bool:
     words = [w.lower() for w in _WORD.findall(question)]
     return bool(
-        _LEADS.match(question) or len(words) <= SHORT or any(w in _BACK_POINTERS for w in words)
+        _LEADS.match(question) or _OBJECT_PRONOUN.match(question) or len(words) <= SHORT
+        or any(w in _BACK_POINTERS for w in words)
     )
 
 

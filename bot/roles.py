@@ -49,15 +49,22 @@ _DATE = re.compile(
     r"(?:,?\s+(?:1[0-9]|20)\d\d\b)?|(?<!\d)(?:1[0-9]|20)\d\d(?!\d)")
 
 
-# The kinds whose copy, when NONE, means the sentence does not give the fact asked for.
-# Not dates: no near miss of this article needs it, and a NONE turned away a quarter
-# of PIAF's answer sentences holding a date.
-NONE_REFUSES = frozenset({"number"})
+# The kinds whose copy decides whether a sentence gives the fact asked for: a NONE
+# that it does not, one of the sentence's own numbers that it does. Not dates: no near
+# miss of this article needs it, a NONE turned away a quarter of PIAF's answer
+# sentences holding a date, and a date is copied for its near miss as readily ("Quel
+# jour l'embuscade a-t-elle eu lieu ?" of CENTCOM reporting it on Saturday).
+COPY_DECIDES = frozenset({"number"})
 
 
 def says_none(copied: str) -> bool:
     """Whether the probe's copy says the sentence does not give the fact ("NONE")."""
     return copied.strip().upper().startswith(NONE)
+
+
+def copies_held(slot: str, sentence: str, copied: str) -> bool:
+    """Whether the probe ``copied`` one of the numbers (dates) ``sentence`` states."""
+    return bool(facts_of(slot, copied) & facts_of(slot, sentence))
 
 
 def slot_of(question: str) -> str | None:

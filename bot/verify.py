@@ -115,12 +115,19 @@ def _drop_citing_words(sentence: str) -> str:
     return text + "".join(f" [{n}]" for n in moved)
 
 
+# "Les mesures évoquées sont les suivantes : [4], [6]." announces what it never says:
+# close to its sentence, it would pass for an answer with nothing in it.
+_ANNOUNCES = re.compile(r":[\s,;.]*$")
+
+
 def claims_of(answer: str) -> list[Claim]:
     out = []
     for sentence in split_sentences(answer):
         sentence = _drop_citing_words(_lift_citing_subject(sentence))
         cited = tuple(int(m.group(1)) for m in MARKER.finditer(sentence))
         text = MARKER.sub("", sentence).strip()
+        if _ANNOUNCES.search(text):
+            continue
         if any(ch.isalnum() for ch in text):
             out.append(Claim(text, cited))
         elif cited and out:

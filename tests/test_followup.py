@@ -7,7 +7,8 @@ from bot.followup import is_follow_up, repeats_previous, search_queries, standal
 @pytest.mark.parametrize(
     "question",
     ["And how many were wounded?", "Et combien ont été blessés ?", "What did he call it?",
-     "Où cela s'est-il passé ?", "Why?", "Pourquoi ?", "Avec qui a-t-il parlé ?"],
+     "Où cela s'est-il passé ?", "Why?", "Pourquoi ?", "Avec qui a-t-il parlé ?",
+     "Qui le dirigeait ?", "Qui les a tués ?", "Comment l’a-t-on appris ?"],
 )
 def test_follow_ups(question: str) -> None:
     assert is_follow_up(question)
@@ -16,7 +17,9 @@ def test_follow_ups(question: str) -> None:
 @pytest.mark.parametrize(
     "question",
     ["Who died near Palmyra?", "Qui est mort près de Palmyre ?",
-     "When was the anti-IS coalition created?", "Quel est le nom du président syrien ?"],
+     "When was the anti-IS coalition created?", "Quel est le nom du président syrien ?",
+     "Qui est le président américain ?", "Qui a lancé l’opération ?",
+     "Qui la Syrie remercie ?"],
 )
 def test_standalone_questions(question: str) -> None:
     assert not is_follow_up(question)

@@ -532,6 +532,19 @@ def test_citing_words_inside_a_claim_are_dropped_and_the_marker_kept(
     assert claims_of(reply) == [Claim(claim, cited)]
 
 
+@pytest.mark.parametrize("reply", [
+    "Les mesures économiques évoquées sont les suivantes : [4], [6].",
+    "Rubio mentioned the following measures: [6]",
+])
+def test_a_claim_announcing_what_it_never_says_is_no_claim(reply: str) -> None:
+    assert claims_of(reply) == []
+
+
+def test_a_claim_listing_after_a_colon_is_kept() -> None:
+    assert claims_of("Rubio a évoqué une mesure : la reprise économique [6].") == [
+        Claim("Rubio a évoqué une mesure : la reprise économique.", (6,))]
+
+
 def test_claims_in_a_titled_corpus_are_compared_with_untitled_sentences(
         settings: Settings, model: QueueChatModel, tmp_path: Path) -> None:
     concert = tmp_path / "concert-de-jazz.txt"
@@ -842,6 +855,17 @@ def test_as_calibrated_an_answer_whose_sentence_writes_the_questions_names_is_sp
     assert [c.id for c in a.citations] == ["palmyre.fr:7"]
 
 
+def test_an_answer_the_best_sentence_says_as_closely_is_cited_to_it(
+        bot: Citebot, model: QueueChatModel) -> None:
+    bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.05, rank_gap=0.1)
+    # As close to sentence 7, retrieval's best, as to sentence 1 it cites, and far
+    # better ranked there: the answer stands, cited to the best sentence.
+    both = "Daech a tué des soldats américains près de Palmyre [1]."
+    a = ask(bot, model, both)
+    assert a.answer.startswith("Daech a tué des soldats américains")
+    assert [c.id for c in a.citations] == ["palmyre.fr:7"]
+
+
 OTHER_SUBJECT = ("Les deux parties ont réaffirmé leur engagement commun en faveur de la lutte "
                  "contre le terrorisme [2].")
 
@@ -862,6 +886,39 @@ def test_pointed_at_the_sentence_to_quote_a_model_that_finds_no_name_refuses(
     model.replies.append(NAMED_WRONG)
     quoted = ask(bot, model, "Le combattant de Daech s’appelle Abou Tadmor [7].", NAME_QUESTION)
     assert not quoted.answered and "embuscade" not in quoted.answer
+
+
+@pytest.mark.parametrize(("copied", "quoted"), [("3", True), ("NONE", False), ("12", False)])
+def test_pointed_at_the_sentence_to_quote_a_model_that_finds_no_number_leaves_it_to_the_copy(
+        bot: Citebot, model: QueueChatModel, copied: str, quoted: bool) -> None:
+    bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.2)
+    no_number = "Des militaires ont été blessés lors de l’embuscade [7]."
+    model.replies.append(no_number)  # asked again, pointed at sentence 7
+    model.probe_replies.append(copied)
+    a = ask(bot, model, no_number, WOUNDED)
+    # The copy takes one of sentence 7's numbers: the sentence gives it, and is quoted.
+    # A NONE, or a number the sentence does not state, leaves the question refused.
+    assert a.answered is quoted
+    assert ("trois autres militaires" in a.answer) is quoted
+
+
+RAPPROCHEMENT = "Avec quel pays la Syrie a-t-elle engagé le rapprochement en cours ?"
+
+
+def test_an_invented_name_gets_one_retry_pointed_at_the_sentence_to_quote(
+        bot: Citebot, model: QueueChatModel) -> None:
+    bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.2)
+    invented = "La Syrie a engagé le rapprochement en cours avec le Canada [1]."
+    model.replies.append(invented)  # the queue answers in order: first the made-up name
+    a = ask(bot, model, "La Syrie a engagé le rapprochement en cours avec les États-Unis [1].",
+            RAPPROCHEMENT)
+    assert a.answered and "États-Unis" in a.answer and "Canada" not in a.answer
+    assert [c.id for c in a.citations] == ["palmyre.fr:1"]
+    assert "[1]" in model.received[-1][-1].text  # the retry is pointed at sentence 1
+    # Made up again: refused, not quoted.
+    model.replies.append(invented)
+    a = ask(bot, model, invented, RAPPROCHEMENT)
+    assert not a.answered and not a.citations
 
 
 # -- the hint line copied --------------------------------------------------------------------
