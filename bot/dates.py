@@ -36,6 +36,11 @@ _GLUE = re.compile(r",?\s+(?:of\s+)?")
 _DANGLING = re.compile(r"\s*\b(?:on|in|le|en|du|depuis|since)\b\s*(?=[,.;:!?]|$)", re.I)
 
 
+# The preposition of a day, before a date left without one.
+_ON_A_DAY = re.compile(r"\b(on|On|le|Le)(\s+)$")
+_IN = {"on": "in", "On": "In", "le": "en", "Le": "En"}
+
+
 @dataclass(frozen=True)
 class _Token:
     kind: str  # weekday, month, year, day
@@ -86,7 +91,11 @@ def trim_unsupported_dates(claim: str, source: str) -> str:
             # The sentence confirms nothing of this date: it is another date, or the
             # claim is about another sentence. Trimming would only hide that.
             return claim
-        out.append(claim[pos:phrase[0].start])
+        before = claim[pos:phrase[0].start]
+        if not any(t.kind in ("day", "weekday") for t in kept):
+            # "le 12 novembre 2024" trimmed to its year is "en 2024", not "le 2024".
+            before = _ON_A_DAY.sub(lambda m: _IN[m.group(1)] + m.group(2), before)
+        out.append(before)
         out.append(" ".join(t.text for t in kept))
         pos = phrase[-1].end
     if not out:

@@ -24,6 +24,11 @@ LAUNCHED = ("À la suite de cette attaque, les autorités syriennes ont lancé d
     # sentence confirms stays.
     ("Syria joined the coalition in 3 December 2014.", JOINED,
      "Syria joined the coalition in 2014."),
+    # Left without its day, a date takes the preposition of a month or a year.
+    ("The coalition was created on 3 December 2014.", JOINED,
+     "The coalition was created in 2014."),
+    ("La coalition a été créée le 3 décembre 2014.", JOINED,
+     "La coalition a été créée en 2014."),
 ])
 def test_unsupported_parts_go(claim: str, source: str, expected: str) -> None:
     assert trim_unsupported_dates(claim, source) == expected
