@@ -70,6 +70,12 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def content_words(text: str) -> set[str]:
+    """The words of ``text`` that carry its content: longer than three letters, no
+    function words, folded."""
+    return {w for w in WORDS.findall(fold(text)) if len(w) > 3 and w not in STOP}
+
+
 def numbers_in(text: str) -> set[float]:
     found = {float(d.replace(",", ".")) for d in _DIGITS.findall(text)}
     for word in WORDS.findall(fold(text)):

@@ -15,8 +15,8 @@ import re
 from difflib import SequenceMatcher
 
 from bot.citations import MARKER
-from bot.conversation import Conversation
-from bot.facts import fold
+from bot.conversation import Conversation, Turn
+from bot.facts import content_words, fold, numbers_in
 
 _LEADS = re.compile(r"^\s*(and|also|then|what about|how about|et|puis|aussi|alors|mais)\b", re.I)
 _BACK_POINTERS = frozenset(
@@ -75,16 +75,32 @@ def _alike(a: str, b: str) -> bool:
     return SequenceMatcher(None, bare(a), bare(b)).ratio() >= REPEAT_RATIO
 
 
+def _says_nothing_new(question: str, answer: str, last: Turn) -> bool:
+    """Whether every content word and number of ``answer`` was already in the last
+    exchange or in ``question``: "Quand l'ancien régime est-il tombé ?" answered "…en
+    décembre 2024", then "Qui le dirigeait ?" answered "L'ancien régime est tombé en
+    2024"."""
+    said = " ".join([last.question, MARKER.sub("", last.answer), question])
+    stems = {w[:5] for w in content_words(said)}
+    text = MARKER.sub("", answer)
+    return (all(w[:5] in stems for w in content_words(text))
+            and numbers_in(text) <= numbers_in(said))
+
+
 def repeats_previous(question: str, answer: str, conversation: Conversation) -> bool:
     """Whether ``answer`` to a new ``question`` says again what the last answered turn said.
 
     Shown the earlier exchange, a small model often answers the earlier question once
     more ("What did he pass on to him?" → "Marco Rubio was called by al-Shaibani"):
-    verified, since the article says it, yet no answer to what was asked. The same
-    question asked again may of course get the same answer.
+    verified, since the article says it, yet no answer to what was asked. So is an
+    answer saying nothing the exchange and the question had not already said: when the
+    answer to a follow-up is something already named ("Where?" after "…died near
+    Palmyra"), the quote of its sentence says it as well. The same question asked again
+    may of course get the same answer.
     """
     answered = [t for t in conversation.turns if t.cited_ids]
     if not answered:
         return False
     last = answered[-1]
-    return not _alike(question, last.question) and _alike(answer, last.answer)
+    return not _alike(question, last.question) and (
+        _alike(answer, last.answer) or _says_nothing_new(question, answer, last))

@@ -27,7 +27,7 @@ import numpy as np
 
 from bot.citations import MARKER
 from bot.dates import trim_unsupported_dates
-from bot.facts import STOP, WORDS, fold, name_known, names_in, numbers_supported
+from bot.facts import content_words, name_known, names_in, numbers_supported
 from bot.places import trim_places
 from bot.types import Citation
 from index.splitter import split_sentences
@@ -42,16 +42,12 @@ OVERLAP_WEIGHT = 0.2
 TRIM_CANDIDATES = 3
 
 
-def _content_words(text: str) -> set[str]:
-    return {w for w in WORDS.findall(fold(text)) if len(w) > 3 and w not in STOP}
-
-
 def word_overlap(claim: str, sentence: str) -> float:
     """Share of the claim's content words found (by 5-letter stem) in the sentence."""
-    words = _content_words(claim)
+    words = content_words(claim)
     if not words:
         return 0.0
-    stems = {w[:5] for w in _content_words(sentence)}
+    stems = {w[:5] for w in content_words(sentence)}
     return sum(w[:5] in stems for w in words) / len(words)
 
 

@@ -49,6 +49,21 @@ def test_the_previous_answer_again_is_a_repeat() -> None:
                                 "He passed on his condolences [3].", conv)
 
 
+def test_an_answer_saying_nothing_new_is_a_repeat() -> None:
+    conv = _answered("Quand l’ancien régime est-il tombé ?",
+                     "L’ancien régime de Bachar al-Assad est tombé en décembre 2024 [1].")
+    assert repeats_previous("Qui le dirigeait ?", "L’ancien régime est tombé en 2024 [1].",
+                            conv)
+    assert not repeats_previous("Qui le dirigeait ?", "Le président Bachar al-Assad [1].",
+                                _answered("Quand l’ancien régime est-il tombé ?",
+                                          "L’ancien régime est tombé en décembre 2024 [1]."))
+    # A number the exchange did not give is new.
+    assert not repeats_previous("Et combien de soldats y sont morts ?",
+                                "Deux soldats y sont morts [1].",
+                                _answered("Où l’embuscade a-t-elle eu lieu ?",
+                                          "Dans la zone désertique de Palmyre [1]."))
+
+
 def test_the_same_question_may_get_the_same_answer() -> None:
     conv = _answered("Who called Marco Rubio?", "Asaad al-Shaibani called Marco Rubio [1].")
     assert not repeats_previous("Who called Marco Rubio ?",

@@ -739,8 +739,9 @@ def test_the_copy_is_asked_for_the_follow_up_alone(bot: Citebot,
                   ("Quand la Syrie a-t-elle rejoint la coalition internationale ?",
                    "La Syrie a rejoint la coalition le 12 novembre dernier [9].",
                    "12 novembre"),
+                  # "fondée": a word the exchange had not said (else it is a repeat)
                   ("Et quand cette coalition a-t-elle été créée ?",
-                   "La coalition a été créée le 12 novembre dernier [9].", "2014"))
+                   "Cette coalition a été fondée le 12 novembre dernier [9].", "2014"))
     assert "12 novembre" not in a.answer
     # Read after the first question, the copy would give the first question's date.
     user = model.probe_asked[-1][-1].text
