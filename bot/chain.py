@@ -42,7 +42,15 @@ from bot.judge import Evidence, Judge
 from bot.lang import Detector
 from bot.messages import message
 from bot.probe import Probe
-from bot.roles import COPY_DECIDES, choices, copies_held, disagrees, says_none, slot_of
+from bot.roles import (
+    COPY_DECIDES,
+    choices,
+    copies_held,
+    counts_people,
+    disagrees,
+    says_none,
+    slot_of,
+)
 from bot.types import Answer, Citation, Lang
 from bot.verify import Verdict, claims_of, verify
 from index.retriever import Retriever
@@ -463,7 +471,8 @@ class CitedQA:
         # Not for a follow-up: "And how many were wounded?" of the sentence saying three
         # were, the copy said NONE asked alone and after the question it follows alike.
         if self.probe is None or not self.check_roles or slot not in COPY_DECIDES \
-                or state.get("follows_up") or choices(slot, sentence) < 2:
+                or state.get("follows_up") or choices(slot, sentence) < 2 \
+                or counts_people(state["question"]):
             return False
         # Asked as the role check asks: the copy is cached.
         copied = self._copy(state["question"], sentence, slot)

@@ -57,6 +57,19 @@ _DATE = re.compile(
 COPY_DECIDES = frozenset({"number"})
 
 
+# "How many people…", "Combien de personnes…": a count of people in general may be the
+# sum of the groups a sentence counts ("deux soldats américains et un civil" are three
+# people), which a copy of the sentence's words cannot give.
+_PEOPLE_COUNTED = re.compile(
+    r"\b(?:how many|combien d[e'’]\s*)\s*(?:people|persons|victims|casualties|dead"
+    r"|personnes|victimes|morts|gens)\b")
+
+
+def counts_people(question: str) -> bool:
+    """Whether ``question`` asks how many people, whoever they are."""
+    return bool(_PEOPLE_COUNTED.search(fold(question)))
+
+
 def says_none(copied: str) -> bool:
     """Whether the probe's copy says the sentence does not give the fact ("NONE")."""
     return copied.strip().upper().startswith(NONE)

@@ -690,6 +690,16 @@ def test_a_sentence_of_several_numbers_none_of_which_the_copy_takes_is_no_answer
     assert ask(bot, model, "Deux soldats ont trouvé la mort [7].", question).answered
 
 
+def test_a_count_of_people_is_not_refused_on_the_copys_none(
+        bot: Citebot, model: QueueChatModel) -> None:
+    # Three people, told as "deux soldats américains et un civil": no number to copy.
+    model.probe_replies.append("NONE")
+    a = ask(bot, model, "Deux soldats américains et un civil, trois personnes, ont trouvé la "
+                        "mort lors de l’embuscade [7].",
+            "Combien de personnes ont trouvé la mort lors de l’embuscade ?")
+    assert a.answered and "trois personnes" in a.answer
+
+
 def follow_up(bot: Citebot, model: QueueChatModel,
               *turns: tuple[str, str, str]) -> Answer:
     """Each (question, the model's reply, the probe's copy) asked in one conversation;
