@@ -182,6 +182,19 @@ def _written_as_name(word: str, text: str) -> bool:
     return name_known(word, capitalised)
 
 
+# "How many Syrian soldiers…": the names that say which of the things are counted.
+# English writes them capitalised before the noun; French after it, in lower case, where
+# the probe's copy reads them ("Combien de soldats syriens…" → NONE).
+_COUNTED_NAMES = re.compile(rf"\b(?i:how many)\s+((?:[{UPPER}][\w’'-]*\s+)+)")
+
+
+def counted_names(question: str) -> list[str]:
+    """The names qualifying what ``question`` counts ("Syrian" in "How many Syrian
+    soldiers were killed?"); one of two letters ("US") is too short to look up."""
+    m = _COUNTED_NAMES.search(question)
+    return [w for w in m.group(1).split() if len(w) >= 3] if m else []
+
+
 def holds_kind(question: str, sentences: Sequence[str], answer: str | None = None) -> bool:
     """Whether ``sentences`` hold a fact of the kind ``question`` asks for, beyond
     what the question itself states. Asked for a name, the ``answer`` written from
@@ -209,6 +222,11 @@ def holds_kind(question: str, sentences: Sequence[str], answer: str | None = Non
     # names may be ("how many soldiers died in the two attacks?" "Two soldiers…").
     asked_years = {n for n in numbers_in(question) if _YEAR.match(f"{n:.0f}")}
     if not _holds_count_or_date(kind, question, text, asked_years):
+        return False
+    if not all(name_known(n, text) for n in counted_names(question)):
+        # "How many Syrian soldiers were killed?" is not answered by the sentence on two
+        # American soldiers killed: its numbers count others. (The copy, asked in
+        # English of that French sentence, took "2".)
         return False
     # A written answer must say it too: "The soldiers were wounded by a fighter [1]."
     # cites the sentence with the count but does not answer "how many were wounded?".

@@ -59,6 +59,18 @@ def test_numbers_answer_how_many_but_a_topical_sentence_does_not() -> None:
     assert not holds_kind("Quel âge a Marco Rubio ?", ["Marco Rubio a réaffirmé l’appui."])
 
 
+@pytest.mark.parametrize(("question", "holds"), [
+    ("How many Syrian soldiers were killed?", False),  # the sentence counts Americans
+    ("How many American soldiers died?", True),
+    ("How many Daesh fighters led the ambush?", True),  # "Daech", written otherwise
+    ("How many US soldiers died?", True),  # two letters: too short to look up
+    ("How many soldiers were wounded?", True),
+])
+def test_a_count_of_named_things_needs_the_name(question: str, holds: bool) -> None:
+    ambush = AMBUSH.rstrip(".") + " lors d’une embuscade menée par un combattant de Daech."
+    assert holds_kind(question, [ambush]) is holds
+
+
 def test_one_of_the_very_thing_asked_counts() -> None:
     assert holds_kind("How many civilians died?", ["Un civil a été tué."])
     assert not holds_kind("How many cells were dismantled?", ["Une opération a été lancée."])
