@@ -27,16 +27,26 @@ from index.types import Hit, Sentence
 
 _NAME = (rf"(?P<name>[{UPPER}][\w'’-]*(?:\s+(?:[{UPPER}][\w'’-]*|al-[{UPPER}][\w'’-]*"
          r"|de|du|von|van)){0,3})")
-_ROLE = r"(?:r[oô]le|fonction|poste|job|title|position|m[ée]tier|profession)"
+_ROLE = (r"(?:r[oô]le|fonction|poste|job|title|titre|position|m[ée]tier|profession"
+         r"|occupation)")
+# "…selon l'article ?", "…in the article?": the question is still who they are.
+_END = (r"(?:\s+(?i:selon|dans|d['’]apr[eè]s)\s+(?i:l['’]\s*article|le\s+texte)"
+        r"|\s+(?i:in|according\s+to)\s+(?i:the\s+(?:article|text)))?\s*\??\s*$")
 _ASKS = [
     # "Qui est Marco Rubio ?", "Who was Bachar al-Assad?"
-    re.compile(rf"^\W*(?i:qui\s+(?:est|était|etait)|who\s+(?:is|was))\s+{_NAME}\s*\??\s*$"),
+    re.compile(rf"^\W*(?i:qui\s+(?:est|était|etait)|who\s+(?:is|was))\s+{_NAME}{_END}"),
     # "Quel est le rôle d'Asaad al-Shaibani ?", "What is the job of …?"
     re.compile(rf"^\W*(?i:quel(?:le)?\s+(?:est|était|etait)\s+(?:le|la)|what\s+(?:is|was)"
                rf"\s+the)\s+(?i:{_ROLE})\s+(?i:de|d['’]\s*|of)\s*"
-               rf"(?:(?i:the|le|la|l['’])\s*)?{_NAME}\s*\??\s*$"),
+               rf"(?:(?i:the|le|la|l['’])\s*)?{_NAME}{_END}"),
     # "What is Asaad al-Shaibani's job?"
-    re.compile(rf"^\W*(?i:what\s+(?:is|was))\s+{_NAME}['’]s\s+(?i:{_ROLE})\s*\??\s*$"),
+    re.compile(rf"^\W*(?i:what\s+(?:is|was))\s+{_NAME}['’]s\s+(?i:{_ROLE}){_END}"),
+    # "Quel poste occupe Asaad al-Shaibani ?", "Quelle fonction exerce Marco Rubio ?"
+    re.compile(rf"^\W*(?i:quel(?:le)?\s+{_ROLE}\s+(?:occupe|occupait|exerce|exerçait|a|avait))"
+               rf"\s+{_NAME}{_END}"),
+    # "What position does Marco Rubio hold?", "What role did X have?"
+    re.compile(rf"^\W*(?i:what\s+{_ROLE}\s+(?:does|did))\s+{_NAME}"
+               rf"\s+(?i:hold|have|occupy|fill)\b{_END}"),
 ]
 
 

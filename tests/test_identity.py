@@ -18,6 +18,11 @@ from tests.fakes import FakeDetector, FakeEmbedder, QueueChatModel
     ("What is Asaad al-Shaibani's job?", "Asaad al-Shaibani"),
     ("Quel est le rôle d’Asaad al-Shaibani ?", "Asaad al-Shaibani"),
     ("What is the role of the CENTCOM?", "CENTCOM"),
+    ("Quel est le titre de Marco Rubio ?", "Marco Rubio"),
+    ("Quel poste occupe Asaad al-Shaibani ?", "Asaad al-Shaibani"),
+    ("What position does Marco Rubio hold?", "Marco Rubio"),
+    ("Qui est Donald Trump selon l’article ?", "Donald Trump"),
+    ("Who is Ahmed al-Charaa in the article?", "Ahmed al-Charaa"),
     # Questions about something else than who they are.
     ("Who is Donald Trump's Syrian counterpart?", None),
     ("Qui est mort près de Palmyre ?", None),
