@@ -247,7 +247,7 @@ class CitedQA:
         invention stays a sign the sentences lack the answer: what the retry does not
         verify is refused, not quoted.
         """
-        if state["support"][0].score >= state["quote_bar"] and (quoted := self._quotable(state)):
+        if quoted := self._quotable(state):
             again = self._answer_from(state, quoted)
             if again is not None and again.get("citations"):
                 return again
