@@ -41,6 +41,7 @@ from bot.inputs import clean_question
 from bot.judge import Evidence, Judge
 from bot.lang import Detector
 from bot.messages import message
+from bot.polar import asks_yes_no
 from bot.probe import Probe
 from bot.roles import (
     COPY_DECIDES,
@@ -161,6 +162,10 @@ class CitedQA:
             hint = sorted(n for h in top if (n := self.generator.number_of(h.sentence.id)))
         else:
             numbered = sorted((h.sentence for h in top), key=lambda s: (s.doc_id, s.n))
+        if asks_yes_no(state["question"]):
+            # The 1.5B model cannot say yes or no (``bot/polar.py``): the sentence that
+            # settles it is quoted, in the reader's language.
+            return {**state, "draft": None, "numbered": numbered}
         on_token: TokenSink | None = state.get("on_token")
         history = self._history(state)
         try:
@@ -227,7 +232,40 @@ class CitedQA:
         if draft is not None and (again := self._answer_from(state, quoted)) is not None:
             return again
         text, citations = extractive_answer(quoted, lang)
+        if "numbered" in state and state["cross_language"]:
+            # (Only a model that answered, or was not asked, is asked to translate.)
+            text = self._translated(state, quoted) or text
         return {**state, "answer": text, "citations": citations, "notices": notices}
+
+    def _translated(self, state: State, quoted: list[Hit]) -> str | None:
+        """The quote's sentences in the reader's language, each rendering verified
+        against its sentence like an answer: "Which international partner did
+        al-Shaibani single out?" was answered with a French sentence whose "en
+        particulier les États-Unis" an English reader may not read. None when a
+        rendering drops, adds or moves a fact: the verbatim quote stands. The quote
+        stays in the citations."""
+        if self.generator is None or not self.generator.article:
+            return None
+        numbered: list[Sentence] = state["numbered"]
+        ordered = sorted(quoted, key=lambda h: (h.sentence.doc_id, h.sentence.n))
+        parts = []
+        for n, hit in enumerate(ordered, start=1):
+            row = next((i for i, s in enumerate(numbered) if s.id == hit.sentence.id), None)
+            try:
+                rendering = self.generator.translate(hit.sentence, state["language"])
+            except Exception as e:  # noqa: BLE001 - the quote stands
+                log.warning("answer model failed to translate: %s: %s", type(e).__name__, e)
+                return None
+            if row is None or not rendering or declined(rendering):
+                return None
+            result = self._verify(state, rendering,
+                                  self._claim_similarity(numbered, [row]), [row])
+            if result.dropped or [c.id for c in result.citations] != [hit.sentence.id] \
+                    or self.detector.detect(result.answer, state["language"]) \
+                    != state["language"]:
+                return None
+            parts.append(MARKER.sub(f"[{n}]", result.answer))
+        return " ".join([message("translated_intro", state["language"]), *parts])
 
     def _quotable(self, state: State) -> list[Hit]:
         """The hits quoting alone would quote: the gate before a model is lower. Asked
@@ -261,12 +299,7 @@ class CitedQA:
         similarity = self._claim_similarity(numbered, eligible)
         if state.get("introduced"):
             similarity = self._near_name(state, numbered, similarity)
-        result = verify(
-            draft, numbered, state["question"],
-            similarity=similarity,
-            bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
-            eligible=eligible,
-        )
+        result = self._verify(state, draft, similarity, eligible)
         if result.citations and repeats_previous(state["question"], result.answer,
                                                  state["conversation"]):
             # The earlier question answered again: nothing is said about this one.
@@ -300,6 +333,13 @@ class CitedQA:
             result = replace(result, answer="", citations=[])
         return result, of_kind
 
+    def _verify(self, state: State, draft: str,
+                similarity: Callable[[list[str]], np.ndarray], eligible: list[int] | None
+                ) -> Verdict:
+        return verify(draft, state["numbered"], state["question"], similarity=similarity,
+                      bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
+                      eligible=eligible)
+
     def _onto_best(self, state: State, draft: str,
                    similarity: Callable[[list[str]], np.ndarray]) -> Verdict | None:
         """``draft`` verified against retrieval's best sentence alone, when that sentence
@@ -320,9 +360,7 @@ class CitedQA:
             cited = [n - 1 for n in claim.cited if 0 < n <= len(numbered)]
             if cited and row[best] < max(row[i] for i in cited):
                 return None
-        again = verify(draft, numbered, state["question"], similarity=similarity,
-                       bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
-                       eligible=[best])
+        again = self._verify(state, draft, similarity, [best])
         if not again.citations or self._off_question(state["query"], again.answer):
             return None
         return again

@@ -112,6 +112,18 @@ def counts_in(text: str) -> set[float]:
     return numbers_in(_DATE_PARTS.sub(" ", fold(text).replace("’", "'")))
 
 
+# What denies a fact: "Syria did not join the coalition" is as close to "la Syrie a
+# rejoint la coalition" as its opposite, for an embedding.
+_NEGATION = re.compile(
+    r"\b(?:not|never|none|nobody|nothing|neither|nor|no|pas|jamais|aucune?s?|rien|nullement"
+    r"|guere)\b|n't\b")
+
+
+def negated(text: str) -> bool:
+    """Whether ``text`` denies something (French or English)."""
+    return bool(_NEGATION.search(fold(text).replace("’", "'")))
+
+
 def numbers_supported(claim: str, source: str) -> bool:
     if not dates_in(claim) <= dates_in(source):
         return False

@@ -75,6 +75,7 @@ class Generator:
         self.user_article = load_prompt("answer_user_article")
         self.turn: Prompt = load_prompt("history_turn")
         self.hint = load_prompt("article_hint")
+        self.translation = load_prompt("translate_user")
         self.system_text = self.system.format(sentinel=SENTINEL)
         if self.article:
             # "Sentence [n]: …" rather than "[n] …": answers imitate the layout they see,
@@ -117,6 +118,17 @@ class Generator:
                                     question=question, language=LANGUAGE_NAMES[lang])
         # The system prompt never varies, so llama.cpp reuses its KV cache every time.
         return [SystemMessage(self.system_text), HumanMessage(user)]
+
+    def translate(self, sentence: Sentence, lang: Lang) -> str:
+        """The model's rendering of an article sentence in ``lang``, cited ``[n]``, for
+        the whole-article layout only (empty otherwise): it names the sentence by number."""
+        n = self.number_of(sentence.id)
+        if n is None:
+            return ""
+        user = self.translation.format(n=str(n), language=LANGUAGE_NAMES[lang])
+        reply = self.model.invoke([SystemMessage(self.system_text), HumanMessage(user)],
+                                  stop=["\n"])
+        return reply.text.strip()
 
     def generate(
         self,

@@ -13,6 +13,10 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "The article says:",
         "fr": "Selon l’article :",
     },
+    "translated_intro": {
+        "en": "The article says (in translation):",
+        "fr": "Selon l’article (en traduction) :",
+    },
     "model_failed": {
         "en": "The answer model was unavailable, so the article is quoted instead.",
         "fr": "Le modèle de réponse n’a pas pu répondre : voici les phrases de l’article.",

@@ -27,7 +27,7 @@ import numpy as np
 
 from bot.citations import MARKER
 from bot.dates import trim_unsupported_dates
-from bot.facts import content_words, name_known, names_in, numbers_supported
+from bot.facts import content_words, name_known, names_in, negated, numbers_supported
 from bot.places import trim_places
 from bot.types import Citation
 from index.splitter import split_sentences
@@ -122,7 +122,8 @@ def claims_of(answer: str) -> list[Claim]:
         sentence = _drop_citing_words(_lift_citing_subject(sentence))
         cited = tuple(int(m.group(1)) for m in MARKER.finditer(sentence))
         text = MARKER.sub("", sentence).strip()
-        if _ANNOUNCES.search(text):
+        if _ANNOUNCES.search(text) or text.endswith("?"):
+            # (A question is no claim either: the model copies the one it was asked.)
             continue
         if any(ch.isalnum() for ch in text):
             out.append(Claim(text, cited))
@@ -227,7 +228,9 @@ def verify(
                 # al-Shaibani ?" answered with what he called the attack, 0.96 to that
                 # sentence, 0.45 to the one naming him minister).
                 return False
-            return row[i] >= need and numbers_supported(text, source)
+            # A claim denying what its sentence states says the opposite, however close.
+            return row[i] >= need and numbers_supported(text, source) \
+                and (not negated(text) or negated(source))
 
         valid = list(dict.fromkeys(n - 1 for n in claim.cited if 0 < n <= len(numbered)))
         good = [i for i in valid if supports(i)]

@@ -540,6 +540,10 @@ def test_a_claim_announcing_what_it_never_says_is_no_claim(reply: str) -> None:
     assert claims_of(reply) == []
 
 
+def test_a_question_is_no_claim() -> None:
+    assert claims_of("La Syrie a-t-elle rejoint la coalition internationale ? [9]") == []
+
+
 def test_a_claim_listing_after_a_colon_is_kept() -> None:
     assert claims_of("Rubio a évoqué une mesure : la reprise économique [6].") == [
         Claim("Rubio a évoqué une mesure : la reprise économique.", (6,))]
@@ -971,3 +975,56 @@ def test_a_failed_answer_is_asked_again_pointed_at_the_sentence_to_quote(
     calls = len(model.received)
     ask(bot, model, ON_TOPIC)
     assert len(model.received) == calls + 1
+
+
+# -- yes-or-no questions, negations, quotes in the reader's language -------------------
+
+def test_a_yes_or_no_question_is_answered_with_the_sentence_that_settles_it(
+        bot: Citebot, model: QueueChatModel) -> None:
+    bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.2, cross_language=0.2)
+    a = ask(bot, model, "Non, aucun civil [7].",
+            "Un civil a-t-il trouvé la mort lors de l’embuscade de Palmyre ?")
+    assert model.replies == ["Non, aucun civil [7]."]  # the model was not asked
+    assert a.answered and "« Le Commandement central américain" in a.answer
+    assert a.citations[0].id == "palmyre.fr:7"
+
+
+def test_a_claim_denying_what_its_sentence_states_is_unsupported(
+        bot: Citebot, model: QueueChatModel) -> None:
+    denied = ask(bot, model, "Non, la Syrie n’a pas rejoint la coalition internationale "
+                             "anti-EI [9].", "Quelle coalition la Syrie a-t-elle rejointe ?")
+    assert "n’a pas rejoint" not in denied.answer
+    stated = ask(bot, model, "La Syrie a rejoint la coalition internationale anti-EI [9].",
+                 "Quelle coalition la Syrie a-t-elle rejointe ?")
+    assert stated.answered and stated.answer.startswith("La Syrie a rejoint")
+
+
+def _quoted_to_an_english_reader(bot: Citebot, model: QueueChatModel, rendering: str) -> Answer:
+    bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.2, cross_language=0.2)
+    # The answer verifies nowhere; pointed at the sentence to quote, the model declines;
+    # then it is asked to render that sentence in English.
+    model.replies += ["The weather was fine on that day [2].", SENTINEL, rendering]
+    # English to the fake detector, close to sentence 7 for the monolingual fake embedder.
+    return bot.ask("Which soldats américains avaient trouvé la mort lors de l’embuscade ?",
+                   bot.new_conversation())
+
+
+def test_a_quote_to_a_reader_of_another_language_is_rendered_in_theirs(
+        bot: Citebot, model: QueueChatModel) -> None:
+    a = _quoted_to_an_english_reader(
+        bot, model, "The Commandement central américain (CENTCOM) indicated that deux "
+                    "soldats américains et un civil avaient trouvé la mort in the ambush [7].")
+    assert "Translate sentence [7]" in model.received[-1][-1].text
+    assert a.answered and a.answer.startswith("The article says (in translation): The")
+    assert a.answer.endswith("[1].") and "«" not in a.answer
+    assert a.citations[0].id == "palmyre.fr:7" and "deux soldats américains" in \
+        a.citations[0].text
+
+
+def test_a_rendering_that_adds_a_fact_leaves_the_quote(bot: Citebot,
+                                                       model: QueueChatModel) -> None:
+    a = _quoted_to_an_english_reader(
+        bot, model, "The Commandement central américain (CENTCOM) indicated that deux "
+                    "soldats américains et 40 civils avaient trouvé la mort in the ambush [7].")
+    assert a.answered and "«" in a.answer and "40" not in a.answer
+
