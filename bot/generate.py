@@ -120,15 +120,16 @@ class Generator:
         return [SystemMessage(self.system_text), HumanMessage(user)]
 
     def translate(self, sentence: Sentence, lang: Lang) -> str:
-        """The model's rendering of an article sentence in ``lang``, cited ``[n]``, for
-        the whole-article layout only (empty otherwise): it names the sentence by number."""
-        n = self.number_of(sentence.id)
-        if n is None:
-            return ""
-        user = self.translation.format(n=str(n), language=LANGUAGE_NAMES[lang])
+        """The model's rendering of an article sentence in ``lang``, cited ``[n]`` (its
+        number in the article of the prefix, when it is there)."""
+        # The sentence itself, not its number: asked to translate "sentence [8]", the
+        # model translated [9] or [7].
+        user = self.translation.format(sentence=sentence.text, language=LANGUAGE_NAMES[lang])
         reply = self.model.invoke([SystemMessage(self.system_text), HumanMessage(user)],
                                   stop=["\n"])
-        return reply.text.strip()
+        text = MARKER.sub("", reply.text).strip()
+        n = self.number_of(sentence.id)
+        return f"{text} [{n}]" if text and n is not None else text
 
     def generate(
         self,

@@ -21,7 +21,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "history_turn": frozenset({"question", "answer"}),
     "article_context": frozenset({"sentences"}),
     "answer_user_article": frozenset({"history", "question", "hint", "language"}),
-    "translate_user": frozenset({"n", "language"}),
+    "translate_user": frozenset({"sentence", "language"}),
     "article_hint": frozenset({"marks"}),
     "judge_user": frozenset({"history", "question", "answer", "evidence", "which"}),
     "probe_user": frozenset({"sentence", "question", "slot"}),

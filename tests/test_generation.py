@@ -1014,7 +1014,8 @@ def test_a_quote_to_a_reader_of_another_language_is_rendered_in_theirs(
     a = _quoted_to_an_english_reader(
         bot, model, "The Commandement central américain (CENTCOM) indicated that deux "
                     "soldats américains et un civil avaient trouvé la mort in the ambush [7].")
-    assert "Translate sentence [7]" in model.received[-1][-1].text
+    assert "Translate this sentence" in model.received[-1][-1].text
+    assert "Le Commandement central américain" in model.received[-1][-1].text
     assert a.answered and a.answer.startswith("The article says (in translation): The")
     assert a.answer.endswith("[1].") and "«" not in a.answer
     assert a.citations[0].id == "palmyre.fr:7" and "deux soldats américains" in \
