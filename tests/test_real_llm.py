@@ -112,3 +112,13 @@ def test_a_follow_up_finds_and_answers_what_it_asks(local_bot: Citebot) -> None:
     # shown the earlier exchange, the model answered the call again.
     assert a.answered and "condolence" in a.answer.lower(), a.answer
     assert "palmyre.fr:5" in [c.id for c in a.citations]
+
+
+def test_a_yes_or_no_question_gets_its_sentence_in_the_readers_language(
+        local_bot: Citebot) -> None:
+    a = local_bot.ask("Was a civilian among the dead?", local_bot.new_conversation())
+    assert a.answered and [c.id for c in a.citations] == ["palmyre.fr:7"]
+    # Rendered in English and verified against the French sentence, which stays verbatim.
+    assert a.answer.startswith("The article says (in translation):"), a.answer
+    assert "civilian" in a.answer and "«" not in a.answer
+    assert "un civil" in a.citations[0].text
