@@ -20,7 +20,7 @@ from bot.facts import fold
 
 _EN = re.compile(
     r"^\W*(?:(?:and|so|but)\s+)?(?:is|are|was|were|did|does|do|has|have|had|can|could"
-    r"|will|would|should|might|must)\s+(?!you\s+(?:know|tell)\b)\w", re.IGNORECASE)
+    r"|will|would|should|might|must)\s+\w", re.IGNORECASE)
 _FR_ASKS = re.compile(r"^\W*(?:(?:et|mais)\s+)?est-ce\s+qu", re.IGNORECASE)
 # Inversion: "a-t-elle", "est-il", "ont-ils", "y a-t-il".
 _FR_INVERSION = re.compile(r"\w-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECASE)
@@ -29,10 +29,20 @@ _FR_QUESTION_WORDS = re.compile(
     r"|lesquelles|ou|quand|comment|combien|pourquoi)\b")
 
 
+# "Can you tell me who died?", "Savez-vous combien de soldats…": a question word asked
+# through a yes-or-no form.
+_INDIRECT = re.compile(
+    r"\b(?:tell|say|know|explain|dire|savoir|sait|savez|sais|indiquer|expliquer)\b"
+    r"(?:\s+(?:me|us|moi|nous))?\s+(?:who|what|which|where|when|how|why|whom|whose|qui|que"
+    r"|qu'|quoi|quel|quelle|quels|quelles|ou|quand|comment|combien|pourquoi|si)\b")
+
+
 def asks_yes_no(question: str) -> bool:
     """Whether ``question`` is answered by yes or no."""
+    folded = fold(question).replace("’", "'")
+    if _INDIRECT.search(folded):
+        return False
     if _EN.match(question) or _FR_ASKS.match(question):
         return True
-    folded = fold(question).replace("’", "'")
     m = _FR_INVERSION.search(folded)
     return m is not None and not _FR_QUESTION_WORDS.search(folded[: m.start()])

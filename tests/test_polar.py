@@ -17,6 +17,8 @@ def test_yes_no_questions(question: str) -> None:
 
 @pytest.mark.parametrize("question", [
     "Who died near Palmyra?", "Do you know who died?", "Qu'est-ce que CENTCOM ?",
+    "Can you tell me how many soldiers died?", "Peut-on savoir qui a appelé Marco Rubio ?",
+    "Savez-vous combien de soldats sont morts ?", "Est-ce que tu sais où a eu lieu l’attaque ?",
     "Avec quel pays la Syrie se rapproche-t-elle ?", "Depuis quand la Syrie est-elle membre ?",
     "Combien de soldats sont-ils morts ?", "Qui a-t-il appelé ?",
     "Quand la population a-t-elle été évacuée ?", "Where is Palmyra?",
