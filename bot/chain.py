@@ -25,6 +25,7 @@ from bot.answer_type import holds_kind
 from bot.calibration import Thresholds
 from bot.citations import MARKER, validate_citations
 from bot.conversation import Conversation, Turn
+from bot.exonyms import in_english
 from bot.extractive import extractive_answer, supporting_hits
 from bot.facts import name_known, names_cited, names_in
 from bot.followup import is_follow_up, repeats_previous, search_queries, standalone_query
@@ -620,6 +621,8 @@ class CitedQA:
         if state["citations"] and not citations:
             # Whatever the answerer wrote, nothing in it is backed by the article.
             text = message("not_in_article", state["language"])
+        elif state["language"] == "en":
+            text = in_english(text)
         return {**state, "answer": text, "citations": citations}
 
     # -- wiring --------------------------------------------------------------------------

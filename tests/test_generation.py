@@ -1029,3 +1029,13 @@ def test_a_rendering_that_adds_a_fact_leaves_the_quote(bot: Citebot,
                     "soldats américains et 40 civils avaient trouvé la mort in the ambush [7].")
     assert a.answered and "«" in a.answer and "40" not in a.answer
 
+
+
+def test_an_english_answer_names_places_in_english(bot: Citebot, model: QueueChatModel) -> None:
+    # English to the fake detector, close to sentence 7 for the monolingual fake embedder.
+    a = ask(bot, model, "The deux soldats américains et un civil avaient trouvé la mort lors "
+                        "d’une embuscade dans la zone désertique de Palmyre [7].",
+            "Which soldats américains avaient trouvé la mort lors de l’embuscade ?")
+    assert a.language == "en" and a.answered
+    assert "zone désertique de Palmyra [1]." in a.answer
+    assert "de Palmyre." in a.citations[0].text
