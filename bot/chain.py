@@ -252,12 +252,14 @@ class CitedQA:
         parts = []
         for n, hit in enumerate(ordered, start=1):
             row = next((i for i, s in enumerate(numbered) if s.id == hit.sentence.id), None)
+            if row is None:
+                return None
             try:
                 rendering = self.generator.translate(hit.sentence, state["language"])
             except Exception as e:  # noqa: BLE001 - the quote stands
                 log.warning("answer model failed to translate: %s: %s", type(e).__name__, e)
                 return None
-            if row is None or not rendering or declined(rendering):
+            if not rendering or declined(rendering):
                 return None
             result = self._verify(state, rendering,
                                   self._claim_similarity(numbered, [row]), [row])

@@ -16,13 +16,13 @@ _FRENCH_TO_ENGLISH = {
     "Syrie": "Syria", "Palmyre": "Palmyra", "Damas": "Damascus", "Alep": "Aleppo",
     "Irak": "Iraq", "Bagdad": "Baghdad", "Liban": "Lebanon", "Beyrouth": "Beirut",
     "Jordanie": "Jordan", "Turquie": "Turkey", "Israël": "Israel", "Jérusalem": "Jerusalem",
-    "Cisjordanie": "West Bank", "Égypte": "Egypt", "Le Caire": "Cairo", "Iran": "Iran",
+    "Cisjordanie": "West Bank", "Égypte": "Egypt", "Le Caire": "Cairo",
     "Téhéran": "Tehran", "Arabie saoudite": "Saudi Arabia", "Riyad": "Riyadh",
     "Yémen": "Yemen", "Koweït": "Kuwait", "Émirats arabes unis": "United Arab Emirates",
     "Chypre": "Cyprus", "Arménie": "Armenia",
     # the Americas
     "États-Unis": "United States", "Etats-Unis": "United States", "Amérique": "America",
-    "Mexique": "Mexico", "Brésil": "Brazil", "Argentine": "Argentina", "Chili": "Chile",
+    "Mexique": "Mexico", "Brésil": "Brazil", "Argentine": "Argentina",
     "Pérou": "Peru", "Colombie": "Colombia", "Haïti": "Haiti",
     # Europe
     "Royaume-Uni": "United Kingdom", "Angleterre": "England", "Écosse": "Scotland",
@@ -49,10 +49,11 @@ _QUOTE = re.compile(r"«[^»]*»")
 
 def in_english(answer: str) -> str:
     """``answer`` with French place names turned English, outside its « quotes »."""
+    def swap(text: str) -> str:
+        return _NAMES.sub(lambda m: _FRENCH_TO_ENGLISH[m.group(1)], text)
+
     out, last = [], 0
     for m in _QUOTE.finditer(answer):
-        out.append(_NAMES.sub(lambda n: _FRENCH_TO_ENGLISH[n.group(1)], answer[last:m.start()]))
-        out.append(m.group(0))
+        out += [swap(answer[last:m.start()]), m.group(0)]
         last = m.end()
-    out.append(_NAMES.sub(lambda n: _FRENCH_TO_ENGLISH[n.group(1)], answer[last:]))
-    return "".join(out)
+    return "".join([*out, swap(answer[last:])])

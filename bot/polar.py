@@ -27,8 +27,6 @@ _FR_INVERSION = re.compile(r"\w-(?:t-)?(?:il|elle|ils|elles|on)\b", re.IGNORECAS
 _FR_QUESTION_WORDS = re.compile(
     r"\b(?:qui|que|qu'|quoi|quel|quelle|quels|quelles|lequel|laquelle|lesquels"
     r"|lesquelles|ou|quand|comment|combien|pourquoi)\b")
-
-
 # "Can you tell me who died?", "Savez-vous combien de soldats…": a question word asked
 # through a yes-or-no form.
 _INDIRECT = re.compile(
