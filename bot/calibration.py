@@ -95,6 +95,9 @@ class Thresholds:
     # spared the rank gap (fitted with it): "What is al-Shaibani's job?" is answered by
     # the sentence naming him as minister, ranked under one where he speaks.
     rank_gap_spares_named: bool = False
+    # The answer model's P(yes or no, not "unknown") a sentence needs to be quoted for a
+    # yes-or-no question (bench/calibrate_polar.py); None: not asked.
+    polar: float | None = None
 
     def for_corpus(self, articles: int) -> Thresholds:
         """These thresholds for an index of ``articles`` articles: the answer bars of a
@@ -187,6 +190,7 @@ def load_thresholds(model_id: str, variant: str = "", *,
             rank_gap=_rank_gap(entry),
             rank_gap_spares_named=bool(
                 ((entry.get("relevance") or {}).get("rank_gap") or {}).get("exempt_named")),
+            polar=float(entry["polar"]["threshold"]) if entry.get("polar") else None,
         )
     except (OSError, KeyError, ValueError, TypeError):
         log.warning(

@@ -166,7 +166,7 @@ class CitedQA:
         if asks_yes_no(state["question"]):
             # The 1.5B model cannot say yes or no (``bot/polar.py``): the sentence that
             # settles it is quoted, in the reader's language.
-            return {**state, "draft": None, "numbered": numbered}
+            return {**state, "draft": None, "numbered": numbered, "polar": True}
         on_token: TokenSink | None = state.get("on_token")
         history = self._history(state)
         try:
@@ -230,6 +230,8 @@ class CitedQA:
         quoted = self._quotable(state)
         if not quoted:
             return self._refuse({**state, "notices": notices}, "not_quotable")
+        if state.get("polar") and not (quoted := self._settling(state, quoted)):
+            return self._refuse(state, "unsettled")
         if draft is not None and (again := self._answer_from(state, quoted)) is not None:
             return again
         text, citations = extractive_answer(quoted, lang)
@@ -277,6 +279,31 @@ class CitedQA:
         return [h for h in support if h.score >= state["quote_bar"]
                 and holds_kind(state["question"], [h.sentence.text])
                 and self._gives(state, [h.sentence])]
+
+    def _settling(self, state: State, quoted: list[Hit]) -> list[Hit]:
+        """Of the sentences to quote for a yes-or-no question, the one the model is
+        likeliest to find says yes or no, if it is surer than the calibrated bar; none
+        otherwise.
+
+        Retrieval scores what is on the question's topic: "Donald Trump a-t-il répondu
+        aux condoléances ?" finds the sentence passing him the condolences (0.57), which
+        says nothing of a reply. Asked of each sentence alone whether it says yes, no or
+        neither, the model separates the sentences that settle a question from those
+        that merely share its words better than retrieval does (``bench/
+        calibrate_polar.py``).
+        """
+        bar = self.thresholds.polar
+        if self.probe is None or bar is None:
+            return quoted
+        # A follow-up is read after the question it follows, as retrieval reads it.
+        asked = state["query"] if state.get("follows_up") else state["question"]
+        try:
+            scored = [(self.probe.p_settles(asked, h.sentence.text), h) for h in quoted]
+        except Exception as e:  # noqa: BLE001 - a failing probe leaves the quote
+            log.warning("answer probe failed: %s: %s", type(e).__name__, e)
+            return quoted
+        p, best = max(scored, key=lambda pair: pair[0])
+        return [best] if p >= bar else []
 
     def _invented(self, state: State) -> State:
         """Refused, an answer that made up a number or a name, unless the model, pointed

@@ -37,8 +37,10 @@ _WORD = re.compile(r"[a-zA-Z]+")
 class ChoiceScorer(Protocol):
     """A chat model that can say how likely its reply opens with one word or another."""
 
-    def choice_prob(self, messages: Sequence[BaseMessage], first: str, second: str) -> float:
-        """P(reply opens with ``first``) / (that + P(reply opens with ``second``))."""
+    def choice_prob(self, messages: Sequence[BaseMessage], first: str | Sequence[str],
+                    second: str | Sequence[str]) -> float:
+        """P(reply opens with ``first``) / (that + P(reply opens with ``second``)); each
+        one word or several."""
         ...
 
 

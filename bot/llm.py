@@ -148,13 +148,19 @@ class LocalChatModel(BaseChatModel):
     def _any_case(self, word: str) -> list[int]:
         return sorted({i for v in (word, word.capitalize()) for i in self._openings(v)})
 
-    def choice_prob(self, messages: Sequence[BaseMessage], first: str, second: str) -> float:
+    def choice_prob(self, messages: Sequence[BaseMessage], first: str | Sequence[str],
+                    second: str | Sequence[str]) -> float:
         """P(the reply opens with ``first``) relative to ``second``, from the first
-        token's logits (any case, with or without a leading space)."""
+        token's logits (any case, with or without a leading space); each may be several
+        words, e.g. ("yes", "no") against "unknown"."""
         logits = self._first_logits(messages)
-        p_first = _probability(logits, self._any_case(first))
-        p_second = _probability(logits, self._any_case(second))
+        p_first = _probability(logits, self._words(first))
+        p_second = _probability(logits, self._words(second))
         return p_first / (p_first + p_second) if p_first + p_second > 0 else 0.5
+
+    def _words(self, words: str | Sequence[str]) -> list[int]:
+        group = (words,) if isinstance(words, str) else words
+        return sorted({i for w in group for i in self._any_case(w)})
 
     def opening_prob(self, messages: Sequence[BaseMessage], word: str) -> float:
         """P(the reply opens with ``word``), from the first token's logits."""

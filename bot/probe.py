@@ -16,6 +16,9 @@ counts as 1 when it opens with NONE, else 0.
 
 The same question, answered in full (``copy``), says which of the sentence's numbers
 or dates the model takes for the answer: ``bot/roles.py`` compares it with the answer's.
+
+A yes-or-no question asks for no fact to copy: ``p_settles`` asks instead whether the
+sentence says yes, no, or neither (``bench/calibrate_polar.py``).
 """
 
 from __future__ import annotations
@@ -29,11 +32,13 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from bot.answer_type import Kind, expected_kind
+from bot.judge import ChoiceScorer
 from bot.prompts import load_prompt
 
 log = logging.getLogger(__name__)
 
 NONE = "NONE"
+YES, NO, UNKNOWN = "yes", "no", "unknown"
 # How each kind of fact is named to the model; kinds absent here are never probed.
 SLOTS: dict[Kind, str] = {
     Kind.NUMBER: "number", Kind.DATE: "date", Kind.PLACE: "place", Kind.NAME: "name",
@@ -68,6 +73,7 @@ class Probe:
 
     def __post_init__(self) -> None:
         self.user = load_prompt("probe_user")
+        self.settles_user = load_prompt("settles_user")
 
     def messages(self, question: str, sentence: str, slot: str) -> list[BaseMessage]:
         # The answer step's system message, word for word: its KV cache is reused.
@@ -102,6 +108,27 @@ class Probe:
         except Exception as e:  # noqa: BLE001 - a failing probe leaves the answer alone
             log.warning("answer probe failed: %s: %s", type(e).__name__, e)
             return True
+
+    def p_settles(self, question: str, sentence: str) -> float:
+        """How likely the model is to find that ``sentence`` says whether the answer to
+        the yes-or-no ``question`` is yes or no: P(yes or no) against P(unknown).
+
+        A local model's first-token logits; a remote model's reply counts 0 when it
+        opens with "unknown", else 1 (a reply that is neither leaves the quote alone).
+        """
+        key = (f"settles:{question}", sentence)
+        if key not in self._seen:
+            if len(self._seen) >= _REMEMBERED:
+                self._seen.clear()
+            messages = [SystemMessage(self.system_text), HumanMessage(
+                self.settles_user.format(question=question, sentence=sentence))]
+            if isinstance(self.model, ChoiceScorer):
+                p = self.model.choice_prob(messages, (YES, NO), UNKNOWN)
+            else:
+                reply = self.model.invoke(messages, stop=["\n"], max_tokens=3)
+                p = 0.0 if reply.text.strip().lower().startswith(UNKNOWN) else 1.0
+            self._seen[key] = p
+        return self._seen[key]
 
     def copy(self, question: str, sentence: str, slot: str) -> str:
         """What the model copies from ``sentence`` as the ``slot`` answering ``question``

@@ -25,6 +25,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "article_hint": frozenset({"marks"}),
     "judge_user": frozenset({"history", "question", "answer", "evidence", "which"}),
     "probe_user": frozenset({"sentence", "question", "slot"}),
+    "settles_user": frozenset({"sentence", "question"}),
 }
 
 

@@ -126,12 +126,13 @@ class QueueChatModel(TextOnlyChatModel):
     def _llm_type(self) -> str:
         return "queue-fake"
 
-    def choice_prob(self, messages: Sequence[BaseMessage], first: str, second: str) -> float:
+    def choice_prob(self, messages: Sequence[BaseMessage], first: str | Sequence[str],
+                    second: str | Sequence[str]) -> float:
         self.judged.append(list(messages))
         if not self.yes_probs:
             raise RuntimeError("no judge probability queued")
         p = self.yes_probs.pop(0)
-        return p if first == "yes" else 1 - p
+        return p if first == "yes" or "yes" in first else 1 - p
 
     def opening_prob(self, messages: Sequence[BaseMessage], word: str) -> float:
         self.probed.append(list(messages))

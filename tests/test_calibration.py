@@ -229,3 +229,26 @@ def test_the_exemption_is_read_with_the_rank_gap(tmp_path: Path) -> None:
         "old": {**ENTRY, "relevance": {"threshold": 0.3, "rank_gap": {"threshold": 0.05}}}}}))
     assert load_thresholds("m", path=path).rank_gap_spares_named is True
     assert load_thresholds("old", path=path).rank_gap_spares_named is False
+
+
+def test_the_yes_or_no_bar_is_read_when_calibrated(tmp_path: Path) -> None:
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps({"models": {"m": {**ENTRY, "polar": {"threshold": 0.33}},
+                                           "n": ENTRY}}))
+    assert load_thresholds("m", path=path).polar == 0.33
+    assert load_thresholds("n", path=path).polar is None
+
+
+def test_the_yes_or_no_bar_is_fitted_where_answers_and_refusals_balance_best() -> None:
+    from bench.calibrate_polar import Case, fit
+
+    cases = [Case("settled, yes", "en", "yes", 0, (0.6, 0.2), 0),
+             Case("settled, no", "fr", "no", 0, (0.4,), 0),
+             # The model likelier to find the wrong sentence settles it: never right.
+             Case("settled elsewhere", "en", "yes", 0, (0.3, 0.5), 0),
+             Case("near miss", "en", None, 0, (0.35,), None),
+             Case("far miss", "fr", None, 0, (0.1,), None)]
+    bar = fit(cases)
+    assert 0.35 < bar <= 0.4
+    assert [c.right(bar) for c in cases] == [True, True, False, True, True]
+    assert [c.right(0.0) for c in cases] == [True, True, False, False, False]

@@ -989,6 +989,40 @@ def test_a_yes_or_no_question_is_answered_with_the_sentence_that_settles_it(
     assert a.citations[0].id == "palmyre.fr:7"
 
 
+POLAR = "Un civil a-t-il trouvé la mort lors de l’embuscade de Palmyre ?"
+
+
+def test_a_yes_or_no_question_quotes_the_sentence_the_model_finds_settles_it(
+        bot: Citebot, model: QueueChatModel) -> None:
+    bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.2, cross_language=0.2,
+                                polar=0.5)
+    model.yes_probs.append(0.9)
+    a = bot.ask(POLAR, bot.new_conversation())
+    asked = model.judged[-1][-1].text
+    assert POLAR in asked and "Reply with one word: yes, no, or unknown." in asked
+    assert a.answered and f"Sentence: {a.citations[0].text}\n" in asked
+    assert not model.received  # the answer model was not asked to answer
+    # Of two sentences to quote, the one the model is likelier to find settles it.
+    hits = bot.qa.retriever.search([POLAR], 2)
+    model.yes_probs += [0.6, 0.8]
+    assert bot.qa._settling({"question": "Et un enfant ?", "query": "x"}, hits) == [hits[1]]
+    model.yes_probs += [0.4, 0.3]
+    assert bot.qa._settling({"question": "Et un bébé ?", "query": "x"}, hits) == []
+
+
+def test_a_yes_or_no_question_no_sentence_settles_is_refused(
+        bot: Citebot, model: QueueChatModel) -> None:
+    bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.2, cross_language=0.2,
+                                polar=0.5)
+    model.yes_probs += [0.4, 0.3, 0.2, 0.2, 0.2]
+    a = bot.ask(POLAR, bot.new_conversation())
+    assert not a.answered and a.answer == "L’article ne le dit pas."
+    # Uncalibrated, the sentence retrieval ranks first is quoted, nothing asked.
+    bot.qa.thresholds = replace(bot.qa.thresholds, polar=None)
+    model.judged.clear()
+    assert bot.ask(POLAR, bot.new_conversation()).answered and not model.judged
+
+
 def test_a_claim_denying_what_its_sentence_states_is_unsupported(
         bot: Citebot, model: QueueChatModel) -> None:
     denied = ask(bot, model, "Non, la Syrie n’a pas rejoint la coalition internationale "
