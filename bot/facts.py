@@ -146,7 +146,10 @@ def names_in(claim: str, ordinary: str = "") -> list[str]:
     closed-class word or ``ordinary`` (text known to be about the same thing: the
     article) uses it in lower case ("Deux soldats…" opens a claim, "deux" is no name).
     """
-    names = [n for n in _CAPITALISED.findall(claim) if n not in _NOT_NAMES]
+    # English capitalises days and months: "launched on Sunday" names no one (dates are
+    # checked as dates). "May" may be a name.
+    names = [n for n in _CAPITALISED.findall(claim) if n not in _NOT_NAMES
+             and (n == "May" or fold(n) not in DATE_WORDS)]
     opening = _OPENING.match(claim)
     if opening:
         word = opening.group(1)

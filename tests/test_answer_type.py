@@ -227,3 +227,11 @@ JOINED = ("Les forces américaines opèrent dans le cadre de la coalition anti-E
 ])
 def test_a_date_is_no_count(question: str, sentence: str, holds: bool) -> None:
     assert holds_kind(question, [sentence]) is holds
+
+
+def test_a_day_or_a_month_is_no_name() -> None:
+    # The retry's answer to a name the article lacks: "Sunday" names nothing.
+    assert not holds_kind("What was the name of the security operation in Homs?",
+                          ["The security operation in Homs was launched on Sunday."])
+    assert holds_kind("What was the name of the security operation in Homs?",
+                      ["Operation Desert Shield in Homs was launched on Sunday."])

@@ -13,3 +13,8 @@ def test_a_name_opening_with_an_accented_capital_is_read_whole() -> None:
     assert names_in("Il a vu Jean-Pierre à l’Élysée.", ARTICLE) == ["Jean-Pierre", "Élysée"]
     assert all(name_known(n, ARTICLE)
                for n in names_in("Il veut coopérer avec les États-Unis.", ARTICLE))
+
+
+def test_days_and_months_are_not_names_but_may_is() -> None:
+    assert names_in("Syria launched it on Sunday, 12 November, near Homs.") == ["Syria", "Homs"]
+    assert "May" in names_in("The minister, Theresa May, spoke.")
