@@ -70,8 +70,8 @@ class Case:
             quoted is not None and quoted == self.settler
 
 
-def measure(model: BaseChatModel, embedder: Embedder, top_k: int, progress: bool = True
-            ) -> list[Case]:
+def measure(model: BaseChatModel, embedder: Embedder, top_k: int, margin: float,
+            progress: bool = True) -> list[Case]:
     """Each question asked of its paragraph's likeliest sentences, the paragraph playing
     the article in the product's layout (the whole text in the fixed system prefix)."""
     corpus = load_piaf(DEFAULT_DIR)
@@ -90,7 +90,7 @@ def measure(model: BaseChatModel, embedder: Embedder, top_k: int, progress: bool
             ranked = [int(i) for i in np.argsort(-scores)[:top_k]]
             # As the chain quotes: a second sentence only when it scores close to the best.
             top = [i for i in ranked
-                   if scores[i] >= scores[ranked[0]] - SECOND_SENTENCE_MARGIN]
+                   if scores[i] >= scores[ranked[0]] - margin]
             settler = next((rank for rank, i in enumerate(top)
                             if r["settling"] and r["settling"] in texts[i]), None)
             probs = tuple(probe.p_settles(r["question"], texts[i]) for i in top)
@@ -143,6 +143,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top-k", type=int, default=2,
                         help="sentences asked per question (the chain's max_citations)")
+    parser.add_argument("--margin", type=float, default=SECOND_SENTENCE_MARGIN,
+                        help="how close to the best a second sentence must score to be "
+                             "asked (the chain's)")
     parser.add_argument("--write", action="store_true", help="store the bar")
     args = parser.parse_args()
     base = Settings()
@@ -155,7 +158,7 @@ def main() -> None:
             raise SystemExit("the local answer model is not available")
         embedder = bot.qa.retriever.embedder
         started = time.perf_counter()
-        cases = measure(generator.model, embedder, args.top_k)
+        cases = measure(generator.model, embedder, args.top_k, args.margin)
         seconds = time.perf_counter() - started
     bar = fit([c for c in cases if c.fold == 0])
     result = {
@@ -165,6 +168,7 @@ def main() -> None:
         "checked_en": report([c for c in cases if c.fold == 1 and c.lang == "en"], bar),
         "checked_fr": report([c for c in cases if c.fold == 1 and c.lang == "fr"], bar),
         "top_k": args.top_k,
+        "margin": args.margin,
         "seconds": round(seconds, 1),
         "source": f"bench/calibrate_polar.py on {QUESTIONS.name} (PIAF paragraphs, "
                   f"Qwen2.5-Coder-1.5B), fitted on half the paragraphs, "

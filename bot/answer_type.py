@@ -13,6 +13,7 @@ never refused here.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from enum import Enum
 
@@ -130,20 +131,35 @@ def _quantities(text: str) -> set[str]:
 
 # A place: a preposition of place before a name ("à Damas", "in Syria", "près de
 # Palmyre"), or a word that names a kind of place ("la province", "the desert").
-_PLACE_WORDS = re.compile(
-    r"\b(?:ville|village|cite|province|region|pays|capitale|quartier|district|zone|zones"
-    r"|frontiere|desert|base|camp|site|rue|aeroport|port|ile|territoire|nord|sud|est|ouest"
-    r"|city|town|region|province|country|capital|neighbourhood|neighborhood|area|border"
-    r"|desert|street|airport|island|territory|north|south|east|west)\b")
+_PLACE_KINDS = (
+    "ville|village|cite|province|region|pays|capitale|quartier|district|zone|zones"
+    "|frontiere|desert|base|camp|site|rue|aeroport|port|ile|territoire|nord|sud|est|ouest"
+    "|city|town|region|province|country|capital|neighbourhood|neighborhood|area|border"
+    "|desert|street|airport|island|territory|north|south|east|west")
+_PLACE_WORDS = re.compile(rf"\b(?:{_PLACE_KINDS})\b")
 _PLACE_NAMED = re.compile(
     r"\b(?i:à|au|aux|en|dans|près de|pres de|vers|depuis|in|at|near|from|outside"
     rf"|inside)\s+(?:(?i:le|la|les|l'|l’|the)\s*)?[{UPPER}][\w'’-]+")
 
 
+# The kind of place named after it: "la zone désertique de Palmyre", "the province of
+# Homs". Asked "Dans quelle zone… ?", the zone is no answer; the zone of Palmyre is.
+# Read on unaccented text, case kept.
+_PLACE_OF = re.compile(
+    rf"\b(?i:{_PLACE_KINDS})\b(?:\s+[^\W\d_]+)?\s+(?i:de|du|des|d'|d’|of)"
+    rf"\s*(?:(?i:la|le|les|the)\s+|(?i:l)['’])?([A-Z][\w'’-]+)")
+
+
+def _unaccented(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(ch))
+
+
 def _holds_place(question: str, text: str) -> bool:
     asked = set(_PLACE_WORDS.findall(fold(question)))
     return bool(set(_PLACE_WORDS.findall(fold(text))) - asked) or any(
-        not name_known(m.group(0).split()[-1], question) for m in _PLACE_NAMED.finditer(text))
+        not name_known(m.group(0).split()[-1], question) for m in _PLACE_NAMED.finditer(text)
+    ) or any(not name_known(m.group(1), question) for m in _PLACE_OF.finditer(_unaccented(text)))
 
 
 def _says_place(question: str, answer: str) -> bool:

@@ -235,3 +235,17 @@ def test_a_day_or_a_month_is_no_name() -> None:
                           ["The security operation in Homs was launched on Sunday."])
     assert holds_kind("What was the name of the security operation in Homs?",
                       ["Operation Desert Shield in Homs was launched on Sunday."])
+
+
+@pytest.mark.parametrize(("question", "text", "holds"), [
+    ("Dans quelle zone l’embuscade a-t-elle été menée ?", "dans la zone désertique de Palmyre",
+     True),
+    ("Dans quelle zone l’embuscade a-t-elle été menée ?", "un combattant de Daech", False),
+    ("In which province was the operation?", "in rural areas of the province of Homs", True),
+    ("Dans quelle région ?", "dans la région de l’Euphrate", True),
+    # The name the question brings is no answer.
+    ("Dans quelle zone de Palmyre ?", "dans la zone désertique de Palmyre", False),
+])
+def test_the_kind_of_place_asked_named_after_it_is_a_place(question: str, text: str,
+                                                             holds: bool) -> None:
+    assert holds_kind(question, [text]) is holds

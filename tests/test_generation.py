@@ -1023,6 +1023,21 @@ def test_a_yes_or_no_question_no_sentence_settles_is_refused(
     assert bot.ask(POLAR, bot.new_conversation()).answered and not model.judged
 
 
+def test_words_copied_from_the_cited_sentence_stand_however_short(
+        bot: Citebot, model: QueueChatModel) -> None:
+    # A bar no short claim reaches: only the copy of the sentence's own words passes.
+    bot.qa.thresholds = replace(bot.qa.thresholds, claim_bar=0.95)
+    question = "Dans quelle zone l’embuscade a-t-elle été menée ?"
+    copied = ask(bot, model, "La zone désertique de Palmyre [7].", question)
+    assert copied.answered and copied.answer == "La zone désertique de Palmyre [1]."
+    assert copied.citations[0].id == "palmyre.fr:7"
+    for other in ("La zone rurale de Palmyre [7].", "La zone désertique de Homs [7]."):
+        assert not ask(bot, model, other, question).answer.startswith("La zone")
+    # Cited to the wrong sentence, the copy is cited to its own.
+    moved = ask(bot, model, "La zone désertique de Palmyre [8].", question)
+    assert moved.answered and moved.citations[0].id == "palmyre.fr:7"
+
+
 def test_a_claim_denying_what_its_sentence_states_is_unsupported(
         bot: Citebot, model: QueueChatModel) -> None:
     denied = ask(bot, model, "Non, la Syrie n’a pas rejoint la coalition internationale "
