@@ -302,7 +302,10 @@ class CitedQA:
         except Exception as e:  # noqa: BLE001 - a failing probe leaves the quote
             log.warning("answer probe failed: %s: %s", type(e).__name__, e)
             return quoted
-        p, best = max(scored, key=lambda pair: pair[0])
+        known = [(p, h) for p, h in scored if p is not None]
+        if not known:
+            return quoted  # a model that cannot say how sure it is
+        p, best = max(known, key=lambda pair: pair[0])
         return [best] if p >= bar else []
 
     def _invented(self, state: State) -> State:

@@ -109,25 +109,25 @@ class Probe:
             log.warning("answer probe failed: %s: %s", type(e).__name__, e)
             return True
 
-    def p_settles(self, question: str, sentence: str) -> float:
+    def p_settles(self, question: str, sentence: str) -> float | None:
         """How likely the model is to find that ``sentence`` says whether the answer to
-        the yes-or-no ``question`` is yes or no: P(yes or no) against P(unknown).
+        the yes-or-no ``question`` is yes or no: P(yes or no) against P(unknown), from a
+        local model's first-token logits.
 
-        A local model's first-token logits; a remote model's reply counts 0 when it
-        opens with "unknown", else 1 (a reply that is neither leaves the quote alone).
+        None for a model that cannot say (a remote server): its greedy reply is no
+        probability, and the bar was fitted on probabilities. Read that way through
+        ``llama_cpp.server``, "unknown" turned away 6 of the 9 answerable questions of
+        ``bench/questions/palmyre_polar.jsonl``.
         """
+        if not isinstance(self.model, ChoiceScorer):
+            return None
         key = (f"settles:{question}", sentence)
         if key not in self._seen:
             if len(self._seen) >= _REMEMBERED:
                 self._seen.clear()
             messages = [SystemMessage(self.system_text), HumanMessage(
                 self.settles_user.format(question=question, sentence=sentence))]
-            if isinstance(self.model, ChoiceScorer):
-                p = self.model.choice_prob(messages, (YES, NO), UNKNOWN)
-            else:
-                reply = self.model.invoke(messages, stop=["\n"], max_tokens=3)
-                p = 0.0 if reply.text.strip().lower().startswith(UNKNOWN) else 1.0
-            self._seen[key] = p
+            self._seen[key] = self.model.choice_prob(messages, (YES, NO), UNKNOWN)
         return self._seen[key]
 
     def copy(self, question: str, sentence: str, slot: str) -> str:

@@ -1038,6 +1038,15 @@ def test_words_copied_from_the_cited_sentence_stand_however_short(
     assert moved.answered and moved.citations[0].id == "palmyre.fr:7"
 
 
+def test_a_model_without_probabilities_does_not_gate_yes_or_no_questions() -> None:
+    from bot.probe import Probe
+
+    # Its greedy reply is no probability: no reply is asked for, none consumed.
+    model = TextOnlyChatModel(replies=[], received=[], probe_replies=[], probe_asked=[])
+    assert Probe(model, "system", {}).p_settles(POLAR, "Phrase.") is None
+    assert not model.received and not model.probe_asked
+
+
 def test_a_claim_denying_what_its_sentence_states_is_unsupported(
         bot: Citebot, model: QueueChatModel) -> None:
     denied = ask(bot, model, "Non, la Syrie n’a pas rejoint la coalition internationale "
