@@ -32,13 +32,13 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from bot.answer_type import Kind, expected_kind
-from bot.judge import ChoiceScorer
+from bot.judge import NO, YES, ChoiceScorer
 from bot.prompts import load_prompt
 
 log = logging.getLogger(__name__)
 
 NONE = "NONE"
-YES, NO, UNKNOWN = "yes", "no", "unknown"
+UNKNOWN = "unknown"
 # How each kind of fact is named to the model; kinds absent here are never probed.
 SLOTS: dict[Kind, str] = {
     Kind.NUMBER: "number", Kind.DATE: "date", Kind.PLACE: "place", Kind.NAME: "name",
