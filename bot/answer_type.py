@@ -13,7 +13,6 @@ never refused here.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from enum import Enum
 
@@ -27,6 +26,7 @@ from bot.facts import (
     name_known,
     names_in,
     numbers_in,
+    unaccented,
 )
 from bot.identity import people
 
@@ -150,16 +150,11 @@ _PLACE_OF = re.compile(
     rf"\s*(?:(?i:la|le|les|the)\s+|(?i:l)['’])?([A-Z][\w'’-]+)")
 
 
-def _unaccented(text: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(ch))
-
-
 def _holds_place(question: str, text: str) -> bool:
     asked = set(_PLACE_WORDS.findall(fold(question)))
     return bool(set(_PLACE_WORDS.findall(fold(text))) - asked) or any(
         not name_known(m.group(0).split()[-1], question) for m in _PLACE_NAMED.finditer(text)
-    ) or any(not name_known(m.group(1), question) for m in _PLACE_OF.finditer(_unaccented(text)))
+    ) or any(not name_known(m.group(1), question) for m in _PLACE_OF.finditer(unaccented(text)))
 
 
 def _says_place(question: str, answer: str) -> bool:

@@ -65,9 +65,14 @@ _OPENERS = frozenset(
 )
 
 
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+def unaccented(text: str) -> str:
+    """``text`` without its accents, case kept."""
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(text: str) -> str:
+    return unaccented(text.lower())
 
 
 def content_words(text: str) -> set[str]:

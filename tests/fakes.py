@@ -132,7 +132,7 @@ class QueueChatModel(TextOnlyChatModel):
         if not self.yes_probs:
             raise RuntimeError("no judge probability queued")
         p = self.yes_probs.pop(0)
-        return p if first == "yes" or "yes" in first else 1 - p
+        return p if "yes" in first else 1 - p
 
     def opening_prob(self, messages: Sequence[BaseMessage], word: str) -> float:
         self.probed.append(list(messages))
