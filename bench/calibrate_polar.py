@@ -14,6 +14,12 @@ shows the article. The bar is fitted on the paragraphs of
 even rank (best balanced accuracy: answerable questions quoted from their settling
 sentence, near misses refused) and checked on the others.
 
+The same prompt gives P(yes) and P(no) apart: the answer may open with "Yes." or "No."
+when the model finds one a set number of times likelier than the other in the quoted
+sentence. Each word's ratio is the lowest at which saying it is right (an answerable
+question quoted from its settling sentence, whose answer it is) 95 % of the time on the
+fitted half; it is stored only if the word is right as often on the other half.
+
     .venv/bin/python -m bench.calibrate_polar [--write]
 """
 
@@ -54,6 +60,8 @@ class Case:
     # the settling one (None: unanswerable, or retrieval missed it).
     probs: tuple[float, ...]
     settler: int | None
+    # The model's P(yes) and P(no) for the same sentences.
+    leans: tuple[tuple[float, float], ...] = ()
 
     @property
     def answerable(self) -> bool:
@@ -93,10 +101,11 @@ def measure(model: BaseChatModel, embedder: Embedder, top_k: int, margin: float,
                    if scores[i] >= scores[ranked[0]] - margin]
             settler = next((rank for rank, i in enumerate(top)
                             if r["settling"] and r["settling"] in texts[i]), None)
-            probs = tuple(probe.p_settles(r["question"], texts[i]) for i in top)
+            settled = [probe.settles(r["question"], texts[i]) for i in top]
             cases.append(Case(r["question"], r["lang"],
                               r["answer"] if r["answerable"] else None,
-                              fold_rank % 2, probs, settler))
+                              fold_rank % 2, tuple(s.p_settles for s in settled if s), settler,
+                              tuple((s.yes, s.no) for s in settled if s)))
             if progress:
                 print(f"\r{len(cases)}/{len(rows)} questions, "
                       f"{time.perf_counter() - started:.0f} s", end="", flush=True)
@@ -139,6 +148,48 @@ def fit(cases: list[Case]) -> float:
     return float(best)
 
 
+def _said(cases: list[Case], bar: float, word: str) -> list[tuple[float, bool]]:
+    """For each question quoted at ``bar``: how many times likelier the model finds
+    ``word`` than the other in the quoted sentence, and whether saying it would be right
+    (an answerable question quoted from its settling sentence, whose answer it is)."""
+    said = []
+    for c in cases:
+        quoted = c.quoted(bar)
+        if quoted is None or not c.leans:
+            continue
+        yes, no = c.leans[quoted]
+        mine, other = (yes, no) if word == "yes" else (no, yes)
+        if mine > 0:
+            ratio = mine / other if other > 0 else float("inf")
+            said.append((ratio, c.answer == word and quoted == c.settler))
+    return said
+
+
+def fit_ratio(cases: list[Case], bar: float, word: str, precision: float,
+              least: int = 3) -> float | None:
+    """The lowest ratio at which saying ``word`` is right at least ``precision`` of the
+    time over ``least`` questions or more; None if no ratio is (the word is never said)."""
+    said = _said(cases, bar, word)
+    for ratio in sorted({r for r, _ in said if 1 <= r < float("inf")}):
+        chosen = [right for r, right in said if r >= ratio]
+        if len(chosen) >= least and float(np.mean(chosen)) >= precision:
+            return float(ratio)
+    return None
+
+
+def report_words(cases: list[Case], bar: float, ratios: dict[str, float | None]
+                 ) -> dict[str, int]:
+    """How often each word is said at the fitted ratios, and how often rightly; of the
+    answerable questions quoted from their settling sentence, how many get their word."""
+    out: dict[str, int] = {}
+    for word, ratio in ratios.items():
+        said = [right for r, right in _said(cases, bar, word)
+                if ratio is not None and r >= ratio]
+        out[f"{word}_said"], out[f"{word}_right"] = len(said), int(sum(said))
+    out["quoted_right"] = sum(c.answerable and c.quoted(bar) == c.settler for c in cases)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top-k", type=int, default=2,
@@ -146,6 +197,8 @@ def main() -> None:
     parser.add_argument("--margin", type=float, default=SECOND_SENTENCE_MARGIN,
                         help="how close to the best a second sentence must score to be "
                              "asked (the chain's)")
+    parser.add_argument("--precision", type=float, default=0.95,
+                        help="how often a yes or no said must be right on the fitted half")
     parser.add_argument("--write", action="store_true", help="store the bar")
     args = parser.parse_args()
     base = Settings()
@@ -161,8 +214,20 @@ def main() -> None:
         cases = measure(generator.model, embedder, args.top_k, args.margin)
         seconds = time.perf_counter() - started
     bar = fit([c for c in cases if c.fold == 0])
+    fitted = {word: fit_ratio([c for c in cases if c.fold == 0], bar, word, args.precision)
+              for word in ("yes", "no")}
+    checked = report_words([c for c in cases if c.fold == 1], bar, fitted)
+    # A word is said only if it is right as often on the half it was not fitted on.
+    ratios = {word: ratio if checked[f"{word}_said"] and checked[f"{word}_right"]
+              >= args.precision * checked[f"{word}_said"] else None
+              for word, ratio in fitted.items()}
     result = {
         "threshold": round(bar, 4),
+        "yes_ratio": None if ratios["yes"] is None else round(ratios["yes"], 3),
+        "no_ratio": None if ratios["no"] is None else round(ratios["no"], 3),
+        "ratios_fitted": {w: None if r is None else round(r, 3) for w, r in fitted.items()},
+        "words_fitted": report_words([c for c in cases if c.fold == 0], bar, fitted),
+        "words_checked": checked,
         "fitted": report([c for c in cases if c.fold == 0], bar),
         "checked": report([c for c in cases if c.fold == 1], bar),
         "checked_en": report([c for c in cases if c.fold == 1 and c.lang == "en"], bar),

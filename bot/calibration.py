@@ -98,6 +98,11 @@ class Thresholds:
     # The answer model's P(yes or no, not "unknown") a sentence needs to be quoted for a
     # yes-or-no question (bench/calibrate_polar.py); None: not asked.
     polar: float | None = None
+    # How many times likelier than "no" the model must find "yes" (and "no" than "yes")
+    # in the sentence quoted for a yes-or-no question for the answer to say it
+    # (bench/calibrate_polar.py); None: never said, the quote alone answers.
+    polar_yes: float | None = None
+    polar_no: float | None = None
 
     def for_corpus(self, articles: int) -> Thresholds:
         """These thresholds for an index of ``articles`` articles: the answer bars of a
@@ -160,6 +165,12 @@ UNCALIBRATED = Thresholds(same_language=0.3, cross_language=0.25, claim_bar=0.25
                           name_bar=0.5, gate_same_language=0.25, gate_cross_language=0.2)
 
 
+def _polar_ratio(entry: dict[str, object], key: str) -> float | None:
+    polar = entry.get("polar")
+    ratio = polar.get(key) if isinstance(polar, dict) else None
+    return float(ratio) if ratio is not None else None
+
+
 def calibration_key(model_id: str, variant: str = "") -> str:
     """Where a model's thresholds live: per variant (backend and precision shift the
     similarity scores a little), e.g. ``embeddinggemma-300m@onnx-int8``."""
@@ -191,6 +202,8 @@ def load_thresholds(model_id: str, variant: str = "", *,
             rank_gap_spares_named=bool(
                 ((entry.get("relevance") or {}).get("rank_gap") or {}).get("exempt_named")),
             polar=float(entry["polar"]["threshold"]) if entry.get("polar") else None,
+            polar_yes=_polar_ratio(entry, "yes_ratio"),
+            polar_no=_polar_ratio(entry, "no_ratio"),
         )
     except (OSError, KeyError, ValueError, TypeError):
         log.warning(

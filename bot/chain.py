@@ -238,6 +238,8 @@ class CitedQA:
         if "numbered" in state and state["cross_language"]:
             # (Only a model that answered, or was not asked, is asked to translate.)
             text = self._translated(state, quoted) or text
+        if state.get("polar") and (word := self._leaning(state, quoted[0])):
+            text = f"{message(word, lang)} {text}"
         return {**state, "answer": text, "citations": citations, "notices": notices}
 
     def _translated(self, state: State, quoted: list[Hit]) -> str | None:
@@ -307,6 +309,24 @@ class CitedQA:
             return quoted  # a model that cannot say how sure it is
         p, best = max(known, key=lambda pair: pair[0])
         return [best] if p >= bar else []
+
+    def _leaning(self, state: State, quoted: Hit) -> str | None:
+        """The yes or no the model reads in the sentence quoted for a yes-or-no question,
+        when it prefers one to the other by the calibrated ratio (``bench/
+        calibrate_polar.py``): on PIAF's hand-written yes-or-no questions the 1.5B model
+        reads "yes" where the sentence says no more often than the reverse, so "yes"
+        needs the higher ratio. The message key ("polar_yes", "polar_no"), or None."""
+        ratios = (self.thresholds.polar_yes, self.thresholds.polar_no)
+        if self.probe is None or ratios == (None, None):
+            return None
+        asked = state["query"] if state.get("follows_up") else state["question"]
+        try:
+            settled = self.probe.settles(asked, quoted.sentence.text)  # cached by _settling
+        except Exception as e:  # noqa: BLE001 - the quote answers alone
+            log.warning("answer probe failed: %s: %s", type(e).__name__, e)
+            return None
+        word = settled.leans(*ratios) if settled is not None else None
+        return f"polar_{word}" if word else None
 
     def _invented(self, state: State) -> State:
         """Refused, an answer that made up a number or a name, unless the model, pointed

@@ -37,10 +37,10 @@ _WORD = re.compile(r"[a-zA-Z]+")
 class ChoiceScorer(Protocol):
     """A chat model that can say how likely its reply opens with one word or another."""
 
-    def choice_prob(self, messages: Sequence[BaseMessage], first: str | Sequence[str],
-                    second: str | Sequence[str]) -> float:
-        """P(reply opens with ``first``) / (that + P(reply opens with ``second``)); each
-        one word or several."""
+    def choice_probs(self, messages: Sequence[BaseMessage],
+                     choices: Sequence[str | Sequence[str]]) -> list[float]:
+        """P(reply opens with each choice), normalised over ``choices``; each choice one
+        word or several."""
         ...
 
 
@@ -83,7 +83,7 @@ class Judge:
         None when it gives no usable reply (the answer then stands as verified)."""
         messages = self.messages(question, answer, evidence, history)
         if isinstance(self.model, ChoiceScorer):
-            return self.model.choice_prob(messages, YES, NO)
+            return self.model.choice_probs(messages, (YES, NO))[0]
         # One word is wanted: a few tokens let "Yes." through and cut an explanation.
         reply = self.model.invoke(messages, stop=["\n"], max_tokens=4)
         words = _WORD.findall(reply.text.lower())

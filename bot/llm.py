@@ -148,15 +148,15 @@ class LocalChatModel(BaseChatModel):
     def _any_case(self, word: str) -> list[int]:
         return sorted({i for v in (word, word.capitalize()) for i in self._openings(v)})
 
-    def choice_prob(self, messages: Sequence[BaseMessage], first: str | Sequence[str],
-                    second: str | Sequence[str]) -> float:
-        """P(the reply opens with ``first``) relative to ``second``, from the first
-        token's logits (any case, with or without a leading space); each may be several
-        words, e.g. ("yes", "no") against "unknown"."""
+    def choice_probs(self, messages: Sequence[BaseMessage],
+                     choices: Sequence[str | Sequence[str]]) -> list[float]:
+        """How likely the reply is to open with each of ``choices`` rather than another
+        of them, from the first token's logits (any case, with or without a leading
+        space); each choice may be several words, e.g. ("yes", "no") against "unknown"."""
         logits = self._first_logits(messages)
-        p_first = _probability(logits, self._words(first))
-        p_second = _probability(logits, self._words(second))
-        return p_first / (p_first + p_second) if p_first + p_second > 0 else 0.5
+        found = [_probability(logits, self._words(c)) for c in choices]
+        total = sum(found)
+        return [p / total for p in found] if total > 0 else [1 / len(found)] * len(found)
 
     def _words(self, words: str | Sequence[str]) -> list[int]:
         group = (words,) if isinstance(words, str) else words

@@ -17,6 +17,14 @@ _MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "The article says (in translation):",
         "fr": "Selon l’article (en traduction) :",
     },
+    "polar_yes": {
+        "en": "Yes.",
+        "fr": "Oui.",
+    },
+    "polar_no": {
+        "en": "No.",
+        "fr": "Non.",
+    },
     "model_failed": {
         "en": "The answer model was unavailable, so the article is quoted instead.",
         "fr": "Le modèle de réponse n’a pas pu répondre : voici les phrases de l’article.",

@@ -55,6 +55,29 @@ class OpeningScorer(Protocol):
     def opening_prob(self, messages: Sequence[BaseMessage], word: str) -> float: ...
 
 
+@dataclass(frozen=True)
+class Settled:
+    """How likely the model is to say a sentence answers a yes-or-no question with yes,
+    with no, or not at all (the three sum to 1)."""
+
+    yes: float
+    no: float
+    unknown: float
+
+    @property
+    def p_settles(self) -> float:
+        return self.yes + self.no
+
+    def leans(self, yes_ratio: float | None, no_ratio: float | None) -> str | None:
+        """"yes" or "no" when the model prefers it to the other by the given ratio (None:
+        never said), else None."""
+        if yes_ratio is not None and self.yes > 0 and self.yes >= yes_ratio * self.no:
+            return YES
+        if no_ratio is not None and self.no > 0 and self.no >= no_ratio * self.yes:
+            return NO
+        return None
+
+
 @dataclass
 class Probe:
     """Asks ``model`` whether a sentence gives what a question asks for.
@@ -70,6 +93,7 @@ class Probe:
     # keyed by both, so that chats answered side by side never share an entry.
     _seen: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
     _copied: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    _settled: dict[tuple[str, str], Settled] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.user = load_prompt("probe_user")
@@ -119,16 +143,22 @@ class Probe:
         ``llama_cpp.server``, "unknown" turned away 6 of the 9 answerable questions of
         ``bench/questions/palmyre_polar.jsonl``.
         """
+        settled = self.settles(question, sentence)
+        return None if settled is None else settled.p_settles
+
+    def settles(self, question: str, sentence: str) -> Settled | None:
+        """The model's yes, no and unknown for ``sentence`` and the yes-or-no
+        ``question`` (one prompt, cached); None for a model without probabilities."""
         if not isinstance(self.model, ChoiceScorer):
             return None
-        key = (f"settles:{question}", sentence)
-        if key not in self._seen:
-            if len(self._seen) >= _REMEMBERED:
-                self._seen.clear()
+        key = (question, sentence)
+        if key not in self._settled:
+            if len(self._settled) >= _REMEMBERED:
+                self._settled.clear()
             messages = [SystemMessage(self.system_text), HumanMessage(
                 self.settles_user.format(question=question, sentence=sentence))]
-            self._seen[key] = self.model.choice_prob(messages, (YES, NO), UNKNOWN)
-        return self._seen[key]
+            self._settled[key] = Settled(*self.model.choice_probs(messages, (YES, NO, UNKNOWN)))
+        return self._settled[key]
 
     def copy(self, question: str, sentence: str, slot: str) -> str:
         """What the model copies from ``sentence`` as the ``slot`` answering ``question``

@@ -115,7 +115,7 @@ class QueueChatModel(TextOnlyChatModel):
     stops: list[list[str] | None] = []
     # The support judge's P(yes), one per judged answer, served by ``choice_prob`` like
     # LocalChatModel's first-token logits; the messages it was shown go to ``judged``.
-    yes_probs: list[float] = []
+    yes_probs: list[float | tuple[float, ...]] = []
     judged: list[list[BaseMessage]] = []
     # The answer probe's P(NONE), one per probed sentence, served by ``opening_prob``;
     # the messages it was shown go to ``probed``.
@@ -126,13 +126,17 @@ class QueueChatModel(TextOnlyChatModel):
     def _llm_type(self) -> str:
         return "queue-fake"
 
-    def choice_prob(self, messages: Sequence[BaseMessage], first: str | Sequence[str],
-                    second: str | Sequence[str]) -> float:
+    def choice_probs(self, messages: Sequence[BaseMessage],
+                     choices: Sequence[str | Sequence[str]]) -> list[float]:
+        # A queued float is P(the first choice), or for yes / no / unknown P(yes or no),
+        # all of it "yes"; a queued tuple is the probabilities themselves.
         self.judged.append(list(messages))
         if not self.yes_probs:
             raise RuntimeError("no judge probability queued")
         p = self.yes_probs.pop(0)
-        return p if "yes" in first else 1 - p
+        if isinstance(p, tuple):
+            return list(p)
+        return [p, 1 - p] if len(choices) == 2 else [p, 0.0, 1 - p]
 
     def opening_prob(self, messages: Sequence[BaseMessage], word: str) -> float:
         self.probed.append(list(messages))

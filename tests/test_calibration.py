@@ -233,10 +233,12 @@ def test_the_exemption_is_read_with_the_rank_gap(tmp_path: Path) -> None:
 
 def test_the_yes_or_no_bar_is_read_when_calibrated(tmp_path: Path) -> None:
     path = tmp_path / "calibration.json"
-    path.write_text(json.dumps({"models": {"m": {**ENTRY, "polar": {"threshold": 0.33}},
-                                           "n": ENTRY}}))
-    assert load_thresholds("m", path=path).polar == 0.33
-    assert load_thresholds("n", path=path).polar is None
+    path.write_text(json.dumps({"models": {
+        "m": {**ENTRY, "polar": {"threshold": 0.33, "yes_ratio": 3.1, "no_ratio": None}},
+        "n": ENTRY}}))
+    m, n = load_thresholds("m", path=path), load_thresholds("n", path=path)
+    assert (m.polar, m.polar_yes, m.polar_no) == (0.33, 3.1, None)
+    assert (n.polar, n.polar_yes, n.polar_no) == (None, None, None)
 
 
 def test_the_yes_or_no_bar_is_fitted_where_answers_and_refusals_balance_best() -> None:
@@ -252,3 +254,26 @@ def test_the_yes_or_no_bar_is_fitted_where_answers_and_refusals_balance_best() -
     assert 0.35 < bar <= 0.4
     assert [c.right(bar) for c in cases] == [True, True, False, True, True]
     assert [c.right(0.0) for c in cases] == [True, True, False, False, False]
+
+
+def test_a_yes_or_no_is_said_from_the_lowest_ratio_that_is_right_often_enough() -> None:
+    from bench.calibrate_polar import Case, fit_ratio, report_words
+
+    def case(answer: str | None, yes: float, no: float, settler: int | None = 0) -> Case:
+        return Case("q", "en", answer, 0, (0.9,), settler, ((yes, no),))
+
+    cases = [case("yes", 0.8, 0.1), case("yes", 0.6, 0.2), case("yes", 0.5, 0.25),
+             # "yes" read where the sentence says no, at a ratio of 1.6: never said.
+             case("no", 0.4, 0.25),
+             # A near miss quoted anyway: any word said of it is wrong.
+             case(None, 0.2, 0.5, None),
+             case("no", 0.1, 0.6), case("no", 0.1, 0.7), case("no", 0.05, 0.8),
+             case("no", 0.1, 0.9)]
+    assert fit_ratio(cases, 0.5, "yes", precision=0.95) == 2.0
+    assert fit_ratio(cases, 0.5, "no", precision=0.95) == pytest.approx(6.0)
+    # Looser, "no" is said at the near miss's ratio too (4 right of 5).
+    assert fit_ratio(cases, 0.5, "no", precision=0.8) == 2.5
+    # Too few right: never said.
+    assert fit_ratio(cases[:2], 0.5, "yes", precision=0.95) is None
+    assert report_words(cases, 0.5, {"yes": 2.0, "no": None}) == {
+        "yes_said": 3, "yes_right": 3, "no_said": 0, "no_right": 0, "quoted_right": 8}

@@ -1023,6 +1023,32 @@ def test_a_yes_or_no_question_no_sentence_settles_is_refused(
     assert bot.ask(POLAR, bot.new_conversation()).answered and not model.judged
 
 
+def test_a_yes_or_no_answer_says_yes_or_no_when_the_model_leans_clearly(
+        bot: Citebot, model: QueueChatModel) -> None:
+    bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.2, cross_language=0.2,
+                                polar=0.5, polar_yes=3.0, polar_no=1.5)
+
+    def answer(yes: float, no: float) -> str:
+        model.yes_probs.append((yes, no, 1 - yes - no))
+        assert bot.qa.probe is not None
+        bot.qa.probe._settled.clear()  # the same question again: not remembered
+        a = bot.ask(POLAR, bot.new_conversation())
+        assert a.answered and "« Le Commandement central américain" in a.answer
+        return a.answer
+
+    assert answer(0.7, 0.2).startswith("Oui. Selon l’article : «")
+    assert answer(0.2, 0.6).startswith("Non. Selon l’article : «")
+    # Each word needs its own ratio: 2.5 times likelier is not enough for "yes".
+    assert answer(0.5, 0.2).startswith("Selon l’article : «")
+    assert answer(0.4, 0.3).startswith("Selon l’article : «")
+    assert not model.yes_probs  # one prompt per question: the gate's is reused
+    # Uncalibrated, no word is said and the model is not asked for one.
+    bot.qa.thresholds = replace(bot.qa.thresholds, polar=None, polar_yes=None, polar_no=None)
+    model.judged.clear()
+    assert bot.ask(POLAR, bot.new_conversation()).answer.startswith("Selon")
+    assert not model.judged
+
+
 def test_words_copied_from_the_cited_sentence_stand_however_short(
         bot: Citebot, model: QueueChatModel) -> None:
     # A bar no short claim reaches: only the copy of the sentence's own words passes.
