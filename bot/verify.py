@@ -255,7 +255,8 @@ def verify(
                 return False
             # A claim denying what its sentence states says the opposite, however close.
             return (row[i] >= need or quotes(text, source)) \
-                and numbers_supported(text, source) and (not negated(text) or negated(source))
+                and numbers_supported(text, source, question) \
+                and (not negated(text) or negated(source))
 
         valid = list(dict.fromkeys(n - 1 for n in claim.cited if 0 < n <= len(numbered)))
         good = [i for i in valid if supports(i)]
@@ -266,7 +267,7 @@ def verify(
             # together, every name and number it adds found in one or another.
             joint = " ".join(numbered[i].text for i in close)
             if all(name_known(n, joint) for n in given) \
-                    and numbers_supported(claim.text, joint):
+                    and numbers_supported(claim.text, joint, question):
                 good = close
         best = max(range(len(numbered)), key=lambda i: rank[i])
         # A cited sentence that merely clears the bar loses to one that clearly says it
@@ -298,7 +299,7 @@ def verify(
         else:
             dropped += 1
             invented = invented or unknown_name or not any(
-                numbers_supported(claim.text, s.text) for s in numbered)
+                numbers_supported(claim.text, s.text, question) for s in numbered)
     citations: list[Citation] = []
     number_of: dict[str, int] = {}
     parts = []

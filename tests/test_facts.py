@@ -1,6 +1,6 @@
 """Names read from claims: accented capitals start names too."""
 
-from bot.facts import name_known, names_in
+from bot.facts import name_known, names_in, numbers_supported
 
 ARTICLE = ("Asaad al-Shaibani a insisté sur la coopération avec les États-Unis. "
            "Le président Ahmed al-Charaa a parlé.")
@@ -18,3 +18,18 @@ def test_a_name_opening_with_an_accented_capital_is_read_whole() -> None:
 def test_days_and_months_are_not_names_but_may_is() -> None:
     assert names_in("Syria launched it on Sunday, 12 November, near Homs.") == ["Syria", "Homs"]
     assert "May" in names_in("The minister, Theresa May, spoke.")
+
+
+def test_the_two_of_the_question_is_no_count_the_sentence_must_hold() -> None:
+    call = "Cette position a été évoquée lors d’un entretien téléphonique entre les ministres."
+    claim = "Les deux chefs de la diplomatie ont échangé lors d’un entretien téléphonique."
+    assert not numbers_supported(claim, call)
+    assert numbers_supported(claim, call, "Par quel moyen les deux chefs de la diplomatie "
+                                          "ont-ils échangé ?")
+    assert numbers_supported("The two officials spoke by phone.", call,
+                             "How did the two officials communicate?")
+    # A count the question does not write as "the two …" is still one.
+    assert not numbers_supported("Two officials spoke by phone.", call,
+                                 "How did the two officials communicate?")
+    assert not numbers_supported("The three officials spoke by phone.", call,
+                                 "How did the three officials communicate?")
