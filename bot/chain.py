@@ -31,10 +31,12 @@ from bot.facts import name_known, names_cited, names_in
 from bot.followup import is_follow_up, repeats_previous, search_queries, standalone_query
 from bot.generate import Generator, TokenSink, declined
 from bot.identity import (
+    doer_asked,
     holder_asked,
     introduced_first,
     people,
     person_asked,
+    pronoun_subject,
     role_words,
     without_name,
 )
@@ -234,11 +236,13 @@ class CitedQA:
             return self._refuse(state, "unsettled")
         if draft is not None and (again := self._answer_from(state, quoted)) is not None:
             return again
+        word = self._leaning(state, quoted[0]) if state.get("polar") else None
+        quoted = self._with_antecedents(state, quoted)
         text, citations = extractive_answer(quoted, lang)
         if "numbered" in state and state["cross_language"]:
             # (Only a model that answered, or was not asked, is asked to translate.)
             text = self._translated(state, quoted) or text
-        if state.get("polar") and (word := self._leaning(state, quoted[0])):
+        if word:
             text = f"{message(word, lang)} {text}"
         return {**state, "answer": text, "citations": citations, "notices": notices}
 
@@ -309,6 +313,25 @@ class CitedQA:
             return quoted  # a model that cannot say how sure it is
         p, best = max(known, key=lambda pair: pair[0])
         return [best] if p >= bar else []
+
+    def _with_antecedents(self, state: State, quoted: list[Hit]) -> list[Hit]:
+        """For a question asking who did something, each quoted sentence whose subject
+        is a pronoun quoted after the sentence before it, which says whom it means:
+        "Qui a fait parvenir à Rubio les condoléances du président syrien ?" was
+        answered « Il a également transmis au secrétaire d'État américain les
+        condoléances… », and the reader never learnt who "il" is."""
+        if not doer_asked(state["question"]):
+            return quoted
+        ids = {h.sentence.id for h in quoted}
+        out = []
+        for h in quoted:
+            before = self.retriever.index.get(f"{h.sentence.doc_id}:{h.sentence.n - 1}") \
+                if pronoun_subject(h.sentence.text) else None
+            if before is not None and before.id not in ids:
+                out.append(Hit(before, h.score, h.rank))
+                ids.add(before.id)
+            out.append(h)
+        return out
 
     def _leaning(self, state: State, quoted: Hit) -> str | None:
         """The yes or no the model reads in the sentence quoted for a yes-or-no question,

@@ -152,3 +152,23 @@ def without_name(name: str, text: str) -> str:
     for part in name.split():
         text = re.sub(rf"(?<![\w'’-]){re.escape(part)}(?![\w'’-])", "", text, flags=re.I)
     return " ".join(text.split())
+
+
+# "Qui a transmis… ?", "Who expressed…?", "Par qui… ?", "By whom…?": the doer asked for
+# (not who someone is: "Qui est…", "Who was…", which ``holder_asked`` reads).
+_DOER_ASKS = re.compile(
+    r"^\W*(?:(?:and|et)\s+)?(?:(?:par|by)\s+(?:qui|whom)\b|qui\s+(?!est\b|était\b|etait\b"
+    r"|sont\b|étaient\b)\w|who\s+(?!is\b|was\b|are\b|were\b)\w)", re.IGNORECASE)
+# A sentence whose subject is a pronoun: "Il a également transmis…" says who only in
+# the sentence before.
+_PRONOUN_SUBJECT = re.compile(r"^\W*(?:il|elle|ils|elles|he|she|they)\b", re.IGNORECASE)
+
+
+def doer_asked(question: str) -> bool:
+    """Whether ``question`` asks who did something."""
+    return bool(_DOER_ASKS.match(question.strip()))
+
+
+def pronoun_subject(sentence: str) -> bool:
+    """Whether ``sentence`` opens on a subject pronoun."""
+    return bool(_PRONOUN_SUBJECT.match(sentence))

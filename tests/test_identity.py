@@ -6,7 +6,13 @@ import pytest
 
 from bot.app import Citebot, create_citebot
 from bot.calibration import Thresholds
-from bot.identity import first_mention, introduced_first, person_asked
+from bot.identity import (
+    doer_asked,
+    first_mention,
+    introduced_first,
+    person_asked,
+    pronoun_subject,
+)
 from bot.settings import Settings
 from index.types import Hit, Sentence
 from tests.fakes import FakeDetector, FakeEmbedder, QueueChatModel
@@ -220,3 +226,37 @@ def test_who_someone_is_is_quoted_only_from_where_they_are_introduced(
     a = made.ask("Qui est Marco Rubio ?", made.new_conversation())
     assert a.answered and [c.id for c in a.citations] == ["palmyre.fr:3"]
     assert "réaffirmé" not in a.answer
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    ("Qui a transmis les condoléances du président syrien ?", True),
+    ("Who expressed gratitude for Washington's support?", True),
+    ("Par qui l’attaque a-t-elle été menée ?", True),
+    ("And who called Marco Rubio?", True),
+    ("Qui est le ministre syrien ?", False),
+    ("Who was Bachar al-Assad?", False),
+    ("Quand l’attaque a-t-elle eu lieu ?", False),
+])
+def test_doer_asked(question: str, asked: bool) -> None:
+    assert doer_asked(question) is asked
+
+
+def test_pronoun_subject() -> None:
+    assert pronoun_subject("Il a également transmis au secrétaire d’État les condoléances.")
+    assert pronoun_subject("« Elles ont été blessées. »")
+    assert not pronoun_subject("Ilse Aichinger a écrit ce roman.")
+    assert not pronoun_subject("Illustrant la reprise, le pays…")
+
+
+def test_a_quote_on_who_did_it_opening_on_a_pronoun_comes_with_the_sentence_before(
+        bot: Citebot) -> None:
+    question = "Qui a également transmis les condoléances du président syrien ?"
+    assert bot.qa.retriever.search([question], 1)[0].sentence.id == "palmyre.fr:5"
+    a = bot.ask(question, bot.new_conversation())
+    # Sentence 5 says "Il"; sentence 4 names him.
+    assert a.answered and [c.id for c in a.citations] == ["palmyre.fr:4", "palmyre.fr:5"]
+    assert "« Asaad al-Shaibani a qualifié" in a.answer and "[2]" in a.answer
+    # Asked anything else, the sentence is quoted alone.
+    other = bot.ask("Qu’a-t-il également transmis au secrétaire d’État américain ?",
+                    bot.new_conversation())
+    assert [c.id for c in other.citations] == ["palmyre.fr:5"]
