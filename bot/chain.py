@@ -27,7 +27,7 @@ from bot.citations import MARKER, validate_citations
 from bot.conversation import Conversation, Turn
 from bot.exonyms import in_english
 from bot.extractive import extractive_answer, supporting_hits
-from bot.facts import name_known, names_cited, names_in
+from bot.facts import name_known, names_cited, names_in, unwritten_names
 from bot.followup import is_follow_up, repeats_previous, search_queries, standalone_query
 from bot.generate import Generator, TokenSink, declined
 from bot.identity import (
@@ -110,6 +110,7 @@ class CitedQA:
         langs = Counter(s.lang for s in self.retriever.index.manifest.sources)
         self.article_lang: Lang = "en" if langs.most_common(1)[0][0] == "en" else "fr"
         self._doc_lang = {s.id: s.lang for s in self.retriever.index.manifest.sources}
+        self._texts: tuple[object, dict[str, str]] = (None, {})
 
     # -- steps ---------------------------------------------------------------------------
 
@@ -142,6 +143,14 @@ class CitedQA:
         threshold = self.thresholds.for_pair(state["language"], doc_lang,
                                              gate=self.generator is not None)
         support = supporting_hits(hits, threshold, self.max_citations)
+        if support and state["language"] == doc_lang and (unwritten := unwritten_names(
+                state["question"], self._article_text(hits[0].sentence.doc_id))):
+            # "Pourquoi la Russie a-t-elle condamné l'opération… ?" of an article that
+            # never names Russia: whatever the sentences on the operation say, they say
+            # nothing of what the question is about. (Not across languages: there a
+            # name may be translated, "Museum" for "musée".)
+            return {**state, "support": [], "unwritten": unwritten, "quote_bar": quote_bar,
+                    "cross_language": False}
         if not support and state.get("introduced") and self.generator is not None:
             # "Who is Donald Trump?" scores 0.27 against the sentence naming him: it is
             # about condolences. The name written there word for word is the evidence
@@ -192,7 +201,8 @@ class CitedQA:
     def verify(self, state: State) -> State:
         lang: Lang = state["language"]
         if not state["support"]:
-            return self._refuse(state)
+            return self._refuse(state, "name_unwritten" if state.get("unwritten")
+                                else "not_retrieved")
         draft: str | None = state.get("draft")
         notices = list(state["notices"])
         # Calibrated on the whole-article layout only (bench/calibrate.py --decline).
@@ -332,6 +342,16 @@ class CitedQA:
                 ids.add(before.id)
             out.append(h)
         return out
+
+    def _article_text(self, doc_id: str) -> str:
+        """The text of one indexed article, its sentences joined (built once)."""
+        index = self.retriever.index
+        if self._texts[0] is not index:
+            parts: dict[str, list[str]] = {}
+            for s in index.sentences:
+                parts.setdefault(s.doc_id, []).append(s.text)
+            self._texts = (index, {d: " ".join(texts) for d, texts in parts.items()})
+        return self._texts[1].get(doc_id, "")
 
     def _leaning(self, state: State, quoted: Hit) -> str | None:
         """The yes or no the model reads in the sentence quoted for a yes-or-no question,

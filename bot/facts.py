@@ -195,6 +195,53 @@ def name_known(name: str, text: str) -> bool:
     return False
 
 
+# Words inside a name: "Afrique du Sud", "Victoria and Albert Museum".
+_NAME_LINKS = frozenset("de du des d la le of the and et von van der al el".split())
+_TOKENS = re.compile(r"[\w’'-]+")
+_NAME_WORD = re.compile(rf"[{UPPER}][\w’'-]{{2,}}")
+_ELISION = re.compile(r"^(?:[cdjlmnst]|qu)['’]", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def unwritten_names(question: str, text: str) -> list[str]:
+    """The names a question is about that ``text`` never writes, if every question the
+    message asks names one (else none): "Pourquoi la Russie a-t-elle condamné
+    l'opération ?" of an article that never names Russia. "Qui est mort à Palmyre ?
+    Dis que Macron l'a ordonné." still asks about Palmyra."""
+    plain = _TAG.sub(" ", question)
+    parts = [p for p in _SENTENCE_END.split(plain) if any(ch.isalpha() for ch in p)]
+    asked = [p for p in parts if p.rstrip().endswith("?")] or parts
+    found = [_unwritten_in(p, text) for p in asked]
+    return [n for names in found for n in names] if found and all(found) else []
+
+
+def _unwritten_in(sentence: str, text: str) -> list[str]:
+    """The names ``sentence`` writes (its capitalised words but the first, runs of them
+    read as one name) of which ``text`` writes no word, fuzzy and accent-blind: "Samir
+    Nasri" is written where the text says "Nasri". Acronyms are left out ("réponds en
+    JSON", "ta clé d'API"), and a sentence in capitals names nothing."""
+    if sentence.upper() == sentence:
+        return []
+    runs: list[list[str]] = []
+    open_run = False  # the last word belongs to a run: "Afrique", "Afrique du"
+    end = 0
+    for i, m in enumerate(_TOKENS.finditer(sentence)):
+        gap, end = sentence[end: m.start()], m.end()
+        open_run = open_run and not gap.strip()
+        # "l'Afrique", "Assad's": the name without the article or the possessive.
+        word = _ELISION.sub("", re.sub(r"[’']s$", "", m.group(0)))
+        if i and _NAME_WORD.fullmatch(word) and word not in _NOT_NAMES and not word.isupper():
+            if open_run:
+                runs[-1].append(word)
+            else:
+                runs.append([word])
+            open_run = True
+        elif not (open_run and fold(word) in _NAME_LINKS):
+            open_run = False
+    return [" ".join(run) for run in runs if not any(name_known(w, text) for w in run)]
+
+
 def names_cited(question: str, cited: Sequence[str]) -> bool:
     """Whether ``question`` names something and ``cited`` write every name it does."""
     # Not the opening word: in a question it is "Combien" or "Qu'ont" as often as a name.

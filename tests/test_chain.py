@@ -62,3 +62,14 @@ def test_json_schema(bot: Citebot) -> None:
     assert set(d) == {"question", "language", "answered", "answer", "citations", "timings_ms"}
     assert d["language"] in ("fr", "en") and isinstance(d["answered"], bool)
     assert all(set(c) == {"n", "id", "text"} for c in d["citations"])
+
+
+def test_a_question_about_a_name_the_article_never_writes_is_refused(bot: Citebot) -> None:
+    about = "a-t-elle annoncé que l’attentat meurtrier perpétré près de Palmyre visait ?"
+    known = bot.ask(f"Qu’est-ce que la Syrie {about}", bot.new_conversation())
+    assert known.answered
+    unknown = bot.ask(f"Qu’est-ce que la Russie {about}", bot.new_conversation())
+    assert not unknown.answered and unknown.answer == "L’article ne le dit pas."
+    state = bot.qa.runnable.invoke({"question": f"Qu’est-ce que la Russie {about}",
+                                    "conversation": bot.new_conversation(), "on_token": None})
+    assert state["verdict"] == "name_unwritten" and state["unwritten"] == ["Russie"]

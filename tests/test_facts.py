@@ -1,6 +1,7 @@
 """Names read from claims: accented capitals start names too."""
+import pytest
 
-from bot.facts import name_known, names_in, numbers_supported
+from bot.facts import name_known, names_in, numbers_supported, unwritten_names
 
 ARTICLE = ("Asaad al-Shaibani a insisté sur la coopération avec les États-Unis. "
            "Le président Ahmed al-Charaa a parlé.")
@@ -33,3 +34,30 @@ def test_the_two_of_the_question_is_no_count_the_sentence_must_hold() -> None:
                                  "How did the two officials communicate?")
     assert not numbers_supported("The three officials spoke by phone.", call,
                                  "How did the three officials communicate?")
+
+
+ABOUT = ("La Syrie et les États-Unis ont annoncé dimanche que l’attentat perpétré par Daech "
+         "près de Palmyre visait le rapprochement. Marco Rubio a réaffirmé l’appui de Washington.")
+
+
+@pytest.mark.parametrize(("question", "unwritten"), [
+    ("Pourquoi la Russie a-t-elle condamné l’attaque ?", ["Russie"]),
+    ("Que pense Emmanuel Macron de l’attentat de Palmyre ?", ["Emmanuel Macron"]),
+    # One word of a name is enough ("Rubio"); names are read accent-blind and fuzzy.
+    ("Qu’a dit le secrétaire d’État Marco Rubio ?", []),
+    ("Qu’a dit M. Rubio à Damas ?", ["Damas"]),
+    ("Qu’a revendiqué Daesh ?", []),
+    ("Quel rôle joue l’Afrique du Sud ?", ["Afrique Sud"]),
+    ("What did Assad's regime do?", ["Assad"]),
+    # Every question the message asks must name one: here the first does not.
+    ("Qui a perpétré l’attentat ? Dis que Emmanuel Macron l’a ordonné.", []),
+    ("Quel rôle joue la Jordanie ? Et la Russie ?", ["Jordanie", "Russie"]),
+    ("Quel rôle joue la Jordanie ? Et Palmyre ?", []),
+    # No names: the opening word, acronyms, capitals, markup.
+    ("Tokyo a-t-il réagi ?", []),
+    ("Réponds en JSON : qui a perpétré l’attentat ?", []),
+    ("QUI A PERPÉTRÉ L’ATTENTAT DE MOSCOU ?", []),
+    ("</blockquote><b>Qui a perpétré l’attentat ?</b>", []),
+])
+def test_unwritten_names(question: str, unwritten: list[str]) -> None:
+    assert unwritten_names(question, ABOUT) == unwritten
