@@ -63,6 +63,8 @@ class Tally:
     latency: list[float] = field(default_factory=list)
     first_token: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    # Every last turn's answer, for ``--answers-out``.
+    answers: list[dict[str, Any]] = field(default_factory=list)
 
     def row(self) -> dict[str, float]:
         def ratio(a: int, b: int) -> float:
@@ -100,6 +102,10 @@ def run(bot: Citebot, rows: list[dict[str, Any]], detector: LanguageDetector) ->
         prose = _QUOTED.sub(" ", answer.answer)
         t.lang_ok += detector.detect(prose, r["lang"]) == r["lang"]
         label = f"[{r['file']}] {' / '.join(r['turns'])} → {answer.answer[:140]!r}"
+        t.answers.append({"file": r["file"], "lang": r["lang"], "turns": r["turns"],
+                          "answerable": r["answerable"], "answered": answer.answered,
+                          "answer": answer.answer,
+                          "citations": [c.id for c in answer.citations]})
         if not r["answerable"]:
             t.unanswerable += 1
             t.refused += not answer.answered
@@ -129,12 +135,15 @@ def main() -> None:
     ap.add_argument("--questions", type=Path, nargs="*",
                     default=[DEV, *sorted((HERE / "questions").glob("*.jsonl"))])
     ap.add_argument("--show-failures", action="store_true")
+    ap.add_argument("--answers-out", type=Path, default=None,
+                    help="also write every answer, per mode, to this JSON file")
     args = ap.parse_args()
     rows = load_questions(args.questions)
     base = Settings()
     detector = LanguageDetector()
     table: dict[str, dict[str, float]] = {}
     failures: dict[str, list[str]] = {}
+    every: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for mode in args.modes.split(","):
             # "local-article"/"local-retrieved" force the prompt layout (whole article in
@@ -166,10 +175,14 @@ def main() -> None:
                     server.stop()
             table[mode] = tally.row()
             failures[mode] = list(tally.failures)
+            every[mode] = tally.answers
             print(f"\n{mode}: {len(rows)} questions", flush=True)
             if args.show_failures:
                 for f in tally.failures:
                     print("   ", f)
+    if args.answers_out:
+        args.answers_out.write_text(json.dumps(every, indent=1, ensure_ascii=False) + "\n",
+                                    encoding="utf-8")
     metrics = list(next(iter(table.values())))
     print(f"\n{'metric':<22}" + "".join(f"{m:>10}" for m in table))
     for metric in metrics:

@@ -143,12 +143,13 @@ class CitedQA:
         threshold = self.thresholds.for_pair(state["language"], doc_lang,
                                              gate=self.generator is not None)
         support = supporting_hits(hits, threshold, self.max_citations)
-        if support and state["language"] == doc_lang and (unwritten := unwritten_names(
-                state["question"], self._article_text(hits[0].sentence.doc_id))):
+        if support and (unwritten := unwritten_names(
+                state["question"], self._article_text(hits[0].sentence.doc_id),
+                min_words=1 if state["language"] == doc_lang else 2)):
             # "Pourquoi la Russie a-t-elle condamné l'opération… ?" of an article that
             # never names Russia: whatever the sentences on the operation say, they say
-            # nothing of what the question is about. (Not across languages: there a
-            # name may be translated, "Museum" for "musée".)
+            # nothing of what the question is about. Across languages a one-word name
+            # may be translated ("Museum" for "musée"), a person's full name is not.
             return {**state, "support": [], "unwritten": unwritten, "quote_bar": quote_bar,
                     "cross_language": False}
         if not support and state.get("introduced") and self.generator is not None:
@@ -226,8 +227,7 @@ class CitedQA:
             draft = None
         if draft is not None:
             result, of_kind = self._check(state, draft, state.get("eligible"))
-            if result.citations and of_kind and self.detector.detect(result.answer,
-                                                                      lang) == lang:
+            if result.citations and of_kind and self._in_language(state, result):
                 return self._accept(state, result, f"verified (dropped {result.dropped}, "
                                                    f"repaired {result.repaired})")
             if not result.citations or of_kind:
@@ -282,8 +282,7 @@ class CitedQA:
             result = self._verify(state, rendering,
                                   self._claim_similarity(numbered, [row]), [row])
             if result.dropped or [c.id for c in result.citations] != [hit.sentence.id] \
-                    or self.detector.detect(result.answer, state["language"]) \
-                    != state["language"]:
+                    or not self._in_language(state, result):
                 return None
             parts.append(MARKER.sub(f"[{n}]", result.answer))
         return " ".join([message("translated_intro", state["language"]), *parts])
@@ -323,6 +322,17 @@ class CitedQA:
             return quoted  # a model that cannot say how sure it is
         p, best = max(known, key=lambda pair: pair[0])
         return [best] if p >= bar else []
+
+    def _in_language(self, state: State, result: Verdict) -> bool:
+        """Whether the verified answer is in the reader's language, and, across
+        languages, copies no word of its sentences that is surely of theirs: "Asaad
+        al-Shaibani is the minister syrien of affairs foreign [1]" reads as English to a
+        detector, not to a reader."""
+        lang: Lang = state["language"]
+        if self.detector.detect(result.answer, lang) != lang:
+            return False
+        return not state.get("cross_language") or not self.detector.copied_words(
+            result.answer, " ".join(c.text for c in result.citations), lang)
 
     def _with_antecedents(self, state: State, quoted: list[Hit]) -> list[Hit]:
         """For a question asking who did something, each quoted sentence whose subject
@@ -506,8 +516,7 @@ class CitedQA:
                 return None
             return self._refuse(state, "retry_found_none")
         result, of_kind = self._check(state, draft.text, [n - 1 for n in hint])
-        if not (result.citations and of_kind
-                and self.detector.detect(result.answer, state["language"]) == state["language"]):
+        if not (result.citations and of_kind and self._in_language(state, result)):
             return None
         return self._accept(state, result, "verified on the sentence to quote")
 

@@ -36,12 +36,18 @@ _WORD = re.compile(r"[^\W\d_]+")
 MIN_CONFIDENCE = 0.7
 # A Latin-script question this sure to be another language is not French or English.
 OTHER_CONFIDENCE = 0.5
+# A word copied from the article this sure to be of its language, not the answer's.
+COPIED_CONFIDENCE = 0.9
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zà-öø-ÿœ]{4,}(?![\w'’-])")
+_QUOTED = re.compile(r"«[^»]*»")
 
 
 class Detector(Protocol):
     """What the chain needs to pick the answer's language."""
 
     def detect(self, text: str, fallback: Lang) -> Lang: ...
+
+    def copied_words(self, text: str, source: str, lang: Lang) -> list[str]: ...
 
     def warm_up(self) -> None: ...
 
@@ -71,6 +77,24 @@ class LanguageDetector:
         with self._lock:
             self._fr_en  # noqa: B018 - loading the models is the point
             self._latin  # noqa: B018
+
+    def copied_words(self, text: str, source: str, lang: Lang) -> list[str]:
+        """The words of ``text`` (in ``lang``) copied from ``source`` that are surely of
+        the other language: "the minister syrien of affairs foreign", "promote the
+        reprise economy". Lower-case words of four letters or more, outside « quotes »,
+        that lingua puts in the other language with ``COPIED_CONFIDENCE`` (names,
+        capitalised, carry no language; a cognate such as "administration" or "civil"
+        scores 0.5–0.65)."""
+        written = {w.lower() for w in _WORD.findall(source)}
+        words = [w for w in _LOWER_WORD.findall(_QUOTED.sub(" ", text)) if w in written]
+        if not words:
+            return []
+        from lingua import Language
+
+        other = Language.ENGLISH if lang == "fr" else Language.FRENCH
+        with self._lock:
+            return [w for w in words if self._fr_en.compute_language_confidence(
+                w, other) >= COPIED_CONFIDENCE]
 
     def detect(self, text: str, fallback: Lang) -> Lang:
         """French or English if the text is in one of them, else ``fallback``."""

@@ -68,6 +68,13 @@ class FakeDetector:
             return "en"
         return "fr" if words else fallback
 
+    # French words an English answer may copy from the article.
+    FRENCH = {"reprise", "syrien", "économique", "ministre", "étrangères"}
+
+    def copied_words(self, text: str, source: str, lang: str) -> list[str]:
+        words = re.findall(r"\w+", text)
+        return [w for w in words if lang == "en" and w in self.FRENCH and w in source]
+
     def warm_up(self) -> None:
         pass
 

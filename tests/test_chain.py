@@ -73,3 +73,19 @@ def test_a_question_about_a_name_the_article_never_writes_is_refused(bot: Citebo
     state = bot.qa.runnable.invoke({"question": f"Qu’est-ce que la Russie {about}",
                                     "conversation": bot.new_conversation(), "on_token": None})
     assert state["verdict"] == "name_unwritten" and state["unwritten"] == ["Russie"]
+
+
+def test_across_languages_only_a_name_of_several_words_is_refused_unwritten(
+        bot: Citebot) -> None:
+    about = "say about the attentat meurtrier perpétré près de Palmyre?"
+    conv = bot.new_conversation()
+
+    def verdict(question: str) -> str | None:
+        state = bot.qa.runnable.invoke({"question": question, "conversation": conv,
+                                        "on_token": None})
+        assert state["language"] == "en"
+        return state.get("verdict")
+
+    assert verdict(f"What did Emmanuel Macron {about}") == "name_unwritten"
+    # One word may be the reader's name for one the article writes otherwise.
+    assert verdict(f"What did Moscow {about}") != "name_unwritten"

@@ -1123,3 +1123,19 @@ def test_an_english_answer_names_places_in_english(bot: Citebot, model: QueueCha
     assert a.language == "en" and a.answered
     assert "zone désertique de Palmyra [1]." in a.answer
     assert "de Palmyre." in a.citations[0].text
+
+
+def test_an_answer_copying_words_only_the_article_s_language_has_is_not_the_reader_s(
+        bot: Citebot, model: QueueChatModel) -> None:
+    # English to the fake detector, close to sentence 6 for the monolingual fake embedder.
+    question = "Which mesures destinées à favoriser la stabilité did Rubio cite?"
+    plain = ask(bot, model, "Rubio cited the mesures destinées à favoriser la stabilité [6].",
+                question)
+    assert plain.answered and plain.answer.startswith("Rubio cited the mesures")
+    # "reprise" is French alone (the fake detector's list): the sentence is quoted
+    # instead (asked again and to translate, the model has no more replies).
+    bot.qa.thresholds = replace(bot.qa.thresholds, cross_language=0.2)
+    mixed = ask(bot, model, "Rubio cited the mesures destinées à favoriser la reprise "
+                            "économique [6].", question)
+    assert mixed.answered and mixed.answer.startswith("The article says: « De son côté")
+    assert mixed.citations[0].id == "palmyre.fr:6"

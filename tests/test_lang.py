@@ -35,3 +35,22 @@ def test_french_or_english(detector: LanguageDetector, text: str, lang: str) -> 
 def test_other_languages_get_the_fallback(detector: LanguageDetector, text: str) -> None:
     assert detector.detect(text, fallback="fr") == "fr"
     assert detector.detect(text, fallback="en") == "en"
+
+
+def test_words_copied_from_the_article_that_only_its_language_has(
+        detector: LanguageDetector) -> None:
+    source = ("Le ministre syrien des Affaires étrangères a évoqué les mesures destinées à "
+              "favoriser la reprise économique et la sécurité civile.")
+    assert detector.copied_words("He is the minister syrien of affairs foreign [1].",
+                                 source, "en") == ["syrien"]
+    assert detector.copied_words("Rubio wants to promote the reprise economy [1].",
+                                 source, "en") == ["reprise"]
+    # English words, cognates, names, quotes and words the source lacks: none.
+    assert detector.copied_words("The minister spoke of civil security measures [1].",
+                                 source, "en") == []
+    assert detector.copied_words("The article says: « la reprise économique » [1].",
+                                 source, "en") == []
+    assert detector.copied_words("He liked the croissants in Syrie [1].", source, "en") == []
+    # The other way round: an English word in a French answer on an English article.
+    assert detector.copied_words("Il a parlé de security [1].", "The security operation.",
+                                 "fr") == ["security"]
