@@ -61,6 +61,7 @@ from index.retriever import Retriever
 from index.types import Hit, Sentence
 
 log = logging.getLogger(__name__)
+_MIXED = "verified, with words of the article's language"
 
 State = dict[str, Any]
 
@@ -225,12 +226,19 @@ class CitedQA:
             if state["support"][0].score < state["quote_bar"]:
                 return self._refuse(state, "model_declined")
             draft = None
+        # A verified answer that copies words of the article's language ("the minister
+        # syrien of affairs foreign"): shown only if neither the retry nor a translated
+        # quote says it in the reader's words.
+        mixed: Verdict | None = None
         if draft is not None:
             result, of_kind = self._check(state, draft, state.get("eligible"))
             if result.citations and of_kind and self._in_language(state, result):
                 return self._accept(state, result, f"verified (dropped {result.dropped}, "
                                                    f"repaired {result.repaired})")
-            if not result.citations or of_kind:
+            if result.citations and of_kind and self.detector.detect(result.answer,
+                                                                      lang) == lang:
+                mixed = result
+            elif not result.citations or of_kind:
                 bar = self.thresholds.name_bar if result.invented else state["quote_bar"]
                 if state["support"][0].score < bar:
                     # The model could only say things the sentences do not; when it made
@@ -241,17 +249,23 @@ class CitedQA:
             notices.append(message("model_failed", lang))
         quoted = self._quotable(state)
         if not quoted:
+            if mixed is not None:
+                return self._accept(state, mixed, _MIXED)
             return self._refuse({**state, "notices": notices}, "not_quotable")
         if state.get("polar") and not (quoted := self._settling(state, quoted)):
             return self._refuse(state, "unsettled")
         if draft is not None and (again := self._answer_from(state, quoted)) is not None:
-            return again
+            return again if mixed is None or again.get("citations") \
+                else self._accept(state, mixed, _MIXED)
         word = self._leaning(state, quoted[0]) if state.get("polar") else None
         quoted = self._with_antecedents(state, quoted)
         text, citations = extractive_answer(quoted, lang)
         if "numbered" in state and state["cross_language"]:
             # (Only a model that answered, or was not asked, is asked to translate.)
-            text = self._translated(state, quoted) or text
+            translated = self._translated(state, quoted)
+            if translated is None and mixed is not None:
+                return self._accept(state, mixed, _MIXED)
+            text = translated or text
         if word:
             text = f"{message(word, lang)} {text}"
         return {**state, "answer": text, "citations": citations, "notices": notices}

@@ -1132,10 +1132,19 @@ def test_an_answer_copying_words_only_the_article_s_language_has_is_not_the_read
     plain = ask(bot, model, "Rubio cited the mesures destinées à favoriser la stabilité [6].",
                 question)
     assert plain.answered and plain.answer.startswith("Rubio cited the mesures")
-    # "reprise" is French alone (the fake detector's list): the sentence is quoted
-    # instead (asked again and to translate, the model has no more replies).
+    # "reprise" is French alone (the fake detector's list). Pointed at the sentence to
+    # quote, the model declines; rendered in English, the sentence is quoted instead.
     bot.qa.thresholds = replace(bot.qa.thresholds, cross_language=0.2)
-    mixed = ask(bot, model, "Rubio cited the mesures destinées à favoriser la reprise "
-                            "économique [6].", question)
-    assert mixed.answered and mixed.answer.startswith("The article says: « De son côté")
-    assert mixed.citations[0].id == "palmyre.fr:6"
+    mixed = "Rubio cited the mesures destinées à favoriser la reprise économique [6]."
+    model.replies += [mixed, SENTINEL, "The Marco Rubio a réaffirmé l’appui constant des "
+                      "États-Unis au gouvernement, notamment à travers la coopération [6]."]
+    quoted = bot.ask(question, bot.new_conversation())
+    assert quoted.answer.startswith("The article says (in translation): The Marco Rubio")
+    assert quoted.citations[0].id == "palmyre.fr:6"
+    # With no better wording (the model has no more replies), the verified answer stands
+    # rather than a quote in French.
+    kept = ask(bot, model, mixed, question)
+    assert kept.answered and kept.answer.startswith("Rubio cited the mesures")
+    # Nor is it refused when the sentence is too far to quote.
+    bot.qa.thresholds = replace(bot.qa.thresholds, cross_language=0.99)
+    assert ask(bot, model, mixed, question).answer.startswith("Rubio cited the mesures")
