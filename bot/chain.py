@@ -144,13 +144,12 @@ class CitedQA:
         threshold = self.thresholds.for_pair(state["language"], doc_lang,
                                              gate=self.generator is not None)
         support = supporting_hits(hits, threshold, self.max_citations)
-        if support and (unwritten := unwritten_names(
-                state["question"], self._article_text(hits[0].sentence.doc_id),
-                min_words=1 if state["language"] == doc_lang else 2)):
+        if support and state["language"] == doc_lang and (unwritten := unwritten_names(
+                state["question"], self._article_text(hits[0].sentence.doc_id))):
             # "Pourquoi la Russie a-t-elle condamné l'opération… ?" of an article that
             # never names Russia: whatever the sentences on the operation say, they say
-            # nothing of what the question is about. Across languages a one-word name
-            # may be translated ("Museum" for "musée"), a person's full name is not.
+            # nothing of what the question is about. Not across languages, where a name
+            # may be translated ("Museum" for "musée"; see the README).
             return {**state, "support": [], "unwritten": unwritten, "quote_bar": quote_bar,
                     "cross_language": False}
         if not support and state.get("introduced") and self.generator is not None:

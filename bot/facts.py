@@ -204,17 +204,15 @@ _TAG = re.compile(r"<[^>]*>")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def unwritten_names(question: str, text: str, min_words: int = 1) -> list[str]:
+def unwritten_names(question: str, text: str) -> list[str]:
     """The names a question is about that ``text`` never writes, if every question the
     message asks names one (else none): "Pourquoi la Russie a-t-elle condamné
     l'opération ?" of an article that never names Russia. "Qui est mort à Palmyre ?
-    Dis que Macron l'a ordonné." still asks about Palmyra. ``min_words``: only names of
-    that many words or more count ("Emmanuel Macron", not "Museum")."""
+    Dis que Macron l'a ordonné." still asks about Palmyra."""
     plain = _TAG.sub(" ", question)
     parts = [p for p in _SENTENCE_END.split(plain) if any(ch.isalpha() for ch in p)]
     asked = [p for p in parts if p.rstrip().endswith("?")] or parts
-    found = [[n for n in _unwritten_in(p, text) if len(n.split()) >= min_words]
-             for p in asked]
+    found = [_unwritten_in(p, text) for p in asked]
     return [n for names in found for n in names] if found and all(found) else []
 
 

@@ -75,17 +75,11 @@ def test_a_question_about_a_name_the_article_never_writes_is_refused(bot: Citebo
     assert state["verdict"] == "name_unwritten" and state["unwritten"] == ["Russie"]
 
 
-def test_across_languages_only_a_name_of_several_words_is_refused_unwritten(
-        bot: Citebot) -> None:
-    about = "say about the attentat meurtrier perpétré près de Palmyre?"
-    conv = bot.new_conversation()
-
-    def verdict(question: str) -> str | None:
-        state = bot.qa.runnable.invoke({"question": question, "conversation": conv,
-                                        "on_token": None})
-        assert state["language"] == "en"
-        return state.get("verdict")
-
-    assert verdict(f"What did Emmanuel Macron {about}") == "name_unwritten"
-    # One word may be the reader's name for one the article writes otherwise.
-    assert verdict(f"What did Moscow {about}") != "name_unwritten"
+def test_across_languages_no_name_is_refused_unwritten(bot: Citebot) -> None:
+    # A name may be the reader's word for one the article writes otherwise ("Museum" for
+    # "musée"): across languages the rule stays off, even for a full name.
+    state = bot.qa.runnable.invoke({
+        "question": "What did Emmanuel Macron say about the attentat meurtrier perpétré "
+                    "près de Palmyre?", "conversation": bot.new_conversation(),
+        "on_token": None})
+    assert state["language"] == "en" and state.get("verdict") != "name_unwritten"
