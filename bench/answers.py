@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import tempfile
 import time
@@ -30,6 +29,7 @@ from typing import Any
 from bench.servers import llama_server
 from bench.stats import percentile
 from bot.app import Citebot, create_citebot
+from bot.citations import QUOTED
 from bot.facts import fold
 from bot.lang import LanguageDetector
 from bot.settings import Settings
@@ -37,7 +37,6 @@ from bot.settings import Settings
 HERE = Path(__file__).resolve().parent
 DEV = HERE.parent.parent / "shared" / "article" / "dev_questions.jsonl"
 RESULTS = HERE / "results"
-_QUOTED = re.compile(r"«[^»]*»")
 
 
 def load_questions(paths: list[Path]) -> list[dict[str, Any]]:
@@ -99,7 +98,7 @@ def run(bot: Citebot, rows: list[dict[str, Any]], detector: LanguageDetector) ->
         if first:
             t.first_token.append(first[0])
         t.total += 1
-        prose = _QUOTED.sub(" ", answer.answer)
+        prose = QUOTED.sub(" ", answer.answer)
         t.lang_ok += detector.detect(prose, r["lang"]) == r["lang"]
         label = f"[{r['file']}] {' / '.join(r['turns'])} → {answer.answer[:140]!r}"
         t.answers.append({"file": r["file"], "lang": r["lang"], "turns": r["turns"],

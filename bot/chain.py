@@ -378,10 +378,10 @@ class CitedQA:
 
     def _leaning(self, state: State, quoted: Hit) -> str | None:
         """The yes or no the model reads in the sentence quoted for a yes-or-no question,
-        when it prefers one to the other by the calibrated ratio (``bench/
-        calibrate_polar.py``): on PIAF's hand-written yes-or-no questions the 1.5B model
-        reads "yes" where the sentence says no more often than the reverse, so "yes"
-        needs the higher ratio. The message key ("polar_yes", "polar_no"), or None."""
+        when it prefers one to the other by that word's calibrated ratio (``bench/
+        calibrate_polar.py``, which stores none for the 1.5B model: it reads "yes" in
+        sentences that do not settle the question). The message key ("polar_yes",
+        "polar_no"), or None."""
         ratios = (self.thresholds.polar_yes, self.thresholds.polar_no)
         if self.probe is None or ratios == (None, None):
             return None

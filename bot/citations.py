@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from bot.types import Citation
 
 MARKER = re.compile(r"\s?\[(\d{1,3})\]")
+# A verbatim quote of the article inside an answer: « … ».
+QUOTED = re.compile(r"«[^»]*»")
 
 
 def validate_citations(

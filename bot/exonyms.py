@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from bot.citations import QUOTED
+
 _FRENCH_TO_ENGLISH = {
     # the Middle East
     "Syrie": "Syria", "Palmyre": "Palmyra", "Damas": "Damascus", "Alep": "Aleppo",
@@ -44,7 +46,6 @@ _FRENCH_TO_ENGLISH = {
 _NAMES = re.compile(
     r"(?<![\w'’-])(" + "|".join(re.escape(n) for n in sorted(_FRENCH_TO_ENGLISH, key=len,
                                                             reverse=True)) + r")(?![\w'’-])")
-_QUOTE = re.compile(r"«[^»]*»")
 
 
 def in_english(answer: str) -> str:
@@ -53,7 +54,7 @@ def in_english(answer: str) -> str:
         return _NAMES.sub(lambda m: _FRENCH_TO_ENGLISH[m.group(1)], text)
 
     out, last = [], 0
-    for m in _QUOTE.finditer(answer):
+    for m in QUOTED.finditer(answer):
         out += [swap(answer[last:m.start()]), m.group(0)]
         last = m.end()
     return "".join([*out, swap(answer[last:])])

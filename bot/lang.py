@@ -11,6 +11,7 @@ import threading
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
+from bot.citations import QUOTED
 from bot.types import Lang
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ OTHER_CONFIDENCE = 0.5
 # A word copied from the article this sure to be of its language, not the answer's.
 COPIED_CONFIDENCE = 0.9
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zà-öø-ÿœ]{4,}(?![\w'’-])")
-_QUOTED = re.compile(r"«[^»]*»")
 
 
 class Detector(Protocol):
@@ -86,7 +86,7 @@ class LanguageDetector:
         capitalised, carry no language; a cognate such as "administration" or "civil"
         scores 0.5–0.65)."""
         written = {w.lower() for w in _WORD.findall(source)}
-        words = [w for w in _LOWER_WORD.findall(_QUOTED.sub(" ", text)) if w in written]
+        words = [w for w in _LOWER_WORD.findall(QUOTED.sub(" ", text)) if w in written]
         if not words:
             return []
         from lingua import Language
