@@ -120,10 +120,15 @@ class CitedQA:
         fallback = conv.forced_lang or conv.last_language or self.article_lang
         clean = clean_question(state["question"], self.max_question_chars, fallback)
         lang = conv.forced_lang or self.detector.detect(clean.text, fallback)
+        # The question's own language, when the detector tells it whatever the fallback:
+        # not for a Spanish question, answered in the article's language.
+        detected = self.detector.detect(clean.text, "fr")
+        own = detected if self.detector.detect(clean.text, "en") == detected else None
         notices = [message("truncated", lang, limit=self.max_question_chars)] * clean.truncated
         query = standalone_query(clean.text, conv)
         return {**state, "question": clean.text, "query": query,
                 "queries": search_queries(clean.text, conv), "language": lang,
+                "question_language": own,
                 "notices": notices, "follows_up": is_follow_up(clean.text)}
 
     def retrieve(self, state: State) -> State:
@@ -144,12 +149,14 @@ class CitedQA:
         threshold = self.thresholds.for_pair(state["language"], doc_lang,
                                              gate=self.generator is not None)
         support = supporting_hits(hits, threshold, self.max_citations)
-        if support and state["language"] == doc_lang and (unwritten := unwritten_names(
+        own_lang = state.get("question_language")
+        if support and own_lang == doc_lang and (unwritten := unwritten_names(
                 state["question"], self._article_text(hits[0].sentence.doc_id))):
             # "Pourquoi la Russie a-t-elle condamné l'opération… ?" of an article that
             # never names Russia: whatever the sentences on the operation say, they say
             # nothing of what the question is about. Not across languages, where a name
-            # may be translated ("Museum" for "musée"; see the README).
+            # may be translated ("Museum" for "musée"; see the README), nor for a question
+            # in a third one ("¿… cerca de Palmira?").
             return {**state, "support": [], "unwritten": unwritten, "quote_bar": quote_bar,
                     "cross_language": False}
         if not support and state.get("introduced") and self.generator is not None:

@@ -83,3 +83,22 @@ def test_across_languages_no_name_is_refused_unwritten(bot: Citebot) -> None:
                     "près de Palmyre?", "conversation": bot.new_conversation(),
         "on_token": None})
     assert state["language"] == "en" and state.get("verdict") != "name_unwritten"
+
+
+def test_the_question_s_own_language_is_known_only_when_the_detector_is_sure(
+        settings: Settings) -> None:
+    from bot.lang import LanguageDetector
+
+    s = settings.model_copy(update={"answer_threshold": 0.3, "llm": "none"})
+    bot = create_citebot(s, embedder=FakeEmbedder(), detector=LanguageDetector(),
+                         chat_model=None)
+
+    def own(question: str) -> str | None:
+        state = bot.qa.prepare({"question": question, "conversation": bot.new_conversation()})
+        return state["question_language"]
+
+    assert own("Pourquoi la Russie a-t-elle condamné l’attentat ?") == "fr"
+    assert own("Why did Russia condemn the attack?") == "en"
+    # Spanish is answered in the article's language; its names ("Palmira") are not
+    # checked against the French article's ("Palmyre").
+    assert own("¿Cuántos soldados estadounidenses murieron cerca de Palmira?") is None
