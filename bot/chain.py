@@ -119,11 +119,12 @@ class CitedQA:
         conv: Conversation = state["conversation"]
         fallback = conv.forced_lang or conv.last_language or self.article_lang
         clean = clean_question(state["question"], self.max_question_chars, fallback)
-        lang = conv.forced_lang or self.detector.detect(clean.text, fallback)
         # The question's own language, when the detector tells it whatever the fallback:
         # not for a Spanish question, answered in the article's language.
-        detected = self.detector.detect(clean.text, "fr")
-        own = detected if self.detector.detect(clean.text, "en") == detected else None
+        detected: dict[Lang, Lang] = {f: self.detector.detect(clean.text, f)
+                                      for f in ("fr", "en")}
+        own = detected["fr"] if detected["fr"] == detected["en"] else None
+        lang = conv.forced_lang or detected[fallback]
         notices = [message("truncated", lang, limit=self.max_question_chars)] * clean.truncated
         query = standalone_query(clean.text, conv)
         return {**state, "question": clean.text, "query": query,

@@ -24,9 +24,9 @@ sentence says yes, no, or neither (``bench/calibrate_polar.py``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -46,6 +46,7 @@ SLOTS: dict[Kind, str] = {
 _REMEMBERED = 64
 # Enough for "12 novembre 2024" or "7,5 millions"; the copy is read, not shown.
 _COPY_TOKENS = 10
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -106,18 +107,14 @@ class Probe:
 
     def p_none(self, question: str, sentence: str, slot: str) -> float:
         """How likely the model is to say ``sentence`` does not give the ``slot``."""
-        key = (question, sentence)
-        if key not in self._seen:
-            if len(self._seen) >= _REMEMBERED:
-                self._seen.clear()
+        def ask() -> float:
             messages = self.messages(question, sentence, slot)
             if isinstance(self.model, OpeningScorer):
-                p = self.model.opening_prob(messages, NONE)
-            else:
-                reply = self.model.invoke(messages, stop=["\n"], max_tokens=4)
-                p = 1.0 if reply.text.strip().upper().startswith(NONE) else 0.0
-            self._seen[key] = p
-        return self._seen[key]
+                return self.model.opening_prob(messages, NONE)
+            reply = self.model.invoke(messages, stop=["\n"], max_tokens=4)
+            return 1.0 if reply.text.strip().upper().startswith(NONE) else 0.0
+
+        return _remembered(self._seen, (question, sentence), ask)
 
     def gives(self, question: str, sentence: str, asked: str = "") -> bool:
         """False only when ``question`` asks for a probed kind of fact and the model is
@@ -151,23 +148,30 @@ class Probe:
         ``question`` (one prompt, cached); None for a model without probabilities."""
         if not isinstance(self.model, ChoiceScorer):
             return None
-        key = (question, sentence)
-        if key not in self._settled:
-            if len(self._settled) >= _REMEMBERED:
-                self._settled.clear()
+        model = self.model
+
+        def ask() -> Settled:
             messages = [SystemMessage(self.system_text), HumanMessage(
                 self.settles_user.format(question=question, sentence=sentence))]
-            self._settled[key] = Settled(*self.model.choice_probs(messages, (YES, NO, UNKNOWN)))
-        return self._settled[key]
+            return Settled(*model.choice_probs(messages, (YES, NO, UNKNOWN)))
+
+        return _remembered(self._settled, (question, sentence), ask)
 
     def copy(self, question: str, sentence: str, slot: str) -> str:
         """What the model copies from ``sentence`` as the ``slot`` answering ``question``
         (its greedy reply, a few tokens: "3", "NONE", "12 November")."""
-        key = (f"copy:{slot}:{question}", sentence)
-        if key not in self._copied:
-            if len(self._copied) >= _REMEMBERED:
-                self._copied.clear()
-            reply = self.model.invoke(self.messages(question, sentence, slot), stop=["\n"],
-                                      max_tokens=_COPY_TOKENS)
-            self._copied[key] = reply.text
-        return self._copied[key]
+        def ask() -> str:
+            return self.model.invoke(self.messages(question, sentence, slot), stop=["\n"],
+                                     max_tokens=_COPY_TOKENS).text
+
+        return _remembered(self._copied, (f"copy:{slot}:{question}", sentence), ask)
+
+
+def _remembered(cache: dict[tuple[str, str], T], key: tuple[str, str],
+                ask: Callable[[], T]) -> T:
+    """``cache[key]``, asked for once; the cache is emptied when it holds ``_REMEMBERED``."""
+    if key not in cache:
+        if len(cache) >= _REMEMBERED:
+            cache.clear()
+        cache[key] = ask()
+    return cache[key]
