@@ -119,9 +119,18 @@ _ONE_OF = re.compile(r"\b(?:un|une|a|an)\s+([^\W\d_]{4,})")
 _YEAR = re.compile(r"^(?:1[0-9]|20)\d\d$")
 
 
+# The thing a question counts: "Combien de suspects…", "How many Syrian soldiers…".
+_COUNTED = re.compile(r"\b(?:combien\s+(?:de|d['’])\s*|how\s+many\s+)((?:[^\W\d_]+\s+){0,1}"
+                      r"[^\W\d_]+)")
+
+
 def _counted_once(question: str, text: str) -> bool:
-    """One of the very thing asked about (same 5-letter stem)."""
-    asked = {w[:5] for w in re.findall(r"[^\W\d_]{4,}", fold(question))}
+    """One of the very thing asked about (same 5-letter stem): the words after "combien
+    de" or "how many" when it says them ("Combien de suspects… lors de leur opération ?"
+    is not answered by "une opération"), else any of the question's."""
+    folded = fold(question)
+    counted = _COUNTED.search(folded)
+    asked = {w[:5] for w in re.findall(r"[^\W\d_]{4,}", counted.group(1) if counted else folded)}
     return any(m.group(1)[:5] in asked for m in _ONE_OF.finditer(fold(text)))
 
 

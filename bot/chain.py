@@ -27,7 +27,7 @@ from bot.citations import MARKER, validate_citations
 from bot.conversation import Conversation, Turn
 from bot.exonyms import in_english
 from bot.extractive import extractive_answer, supporting_hits
-from bot.facts import name_known, names_cited, names_in, unwritten_names
+from bot.facts import content_words, name_known, names_cited, names_in, unwritten_names
 from bot.followup import is_follow_up, repeats_previous, search_queries, standalone_query
 from bot.generate import Generator, TokenSink, declined
 from bot.identity import (
@@ -44,6 +44,7 @@ from bot.inputs import clean_question
 from bot.judge import Evidence, Judge
 from bot.lang import Detector
 from bot.messages import message
+from bot.offices import ROLE_WORD_BAR, elided, office_words, same_word
 from bot.polar import asks_yes_no
 from bot.probe import Probe
 from bot.roles import (
@@ -112,6 +113,7 @@ class CitedQA:
         self.article_lang: Lang = "en" if langs.most_common(1)[0][0] == "en" else "fr"
         self._doc_lang = {s.id: s.lang for s in self.retriever.index.manifest.sources}
         self._texts: tuple[object, dict[str, str]] = (None, {})
+        self._vocabulary_vectors: tuple[object, str, np.ndarray] = (None, "", np.zeros(0))
 
     # -- steps ---------------------------------------------------------------------------
 
@@ -158,6 +160,12 @@ class CitedQA:
             # nothing of what the question is about. Not across languages, where a name
             # may be translated ("Museum" for "musée"; see the README), nor for a question
             # in a third one ("¿… cerca de Palmira?").
+            return {**state, "support": [], "unwritten": unwritten, "quote_bar": quote_bar,
+                    "cross_language": False}
+        if support and (unwritten := self._unwritten_office(state, hits[0].sentence.doc_id,
+                                                             own_lang == doc_lang)):
+            # "What did the Syrian defence minister say?" of an article naming only its
+            # foreign minister: what he said is close, and the model restates the premise.
             return {**state, "support": [], "unwritten": unwritten, "quote_bar": quote_bar,
                     "cross_language": False}
         if not support and state.get("introduced") and self.generator is not None:
@@ -373,6 +381,30 @@ class CitedQA:
                 ids.add(before.id)
             out.append(h)
         return out
+
+    def _unwritten_office(self, state: State, doc_id: str, same_language: bool) -> list[str]:
+        """The words qualifying an office the question names that the article does not
+        write (``same_word``: "syrien" and "syrienne") nor, for a question in another
+        language, translate (its closest word of the article's at least
+        ``ROLE_WORD_BAR``: "foreign" and "étrangères") (``bot/offices.py``)."""
+        words = office_words(state["question"], french=state["language"] == "fr")
+        vocabulary = self._vocabulary(doc_id) if words else []
+        missing = [w for w in words if not any(same_word(w, v) for v in vocabulary)]
+        if not missing or not vocabulary or same_language:
+            # In one language, a word the article does not write is not in it: a French
+            # word is as close as 0.65 to some unrelated French word of the article.
+            return missing
+        embedder = self.retriever.embedder
+        index = self.retriever.index
+        if self._vocabulary_vectors[:2] != (index, doc_id):  # one article's at a time
+            self._vocabulary_vectors = (index, doc_id,
+                                        np.asarray(embedder.embed_documents(vocabulary)))
+        vectors = self._vocabulary_vectors[2]
+        closest = (np.asarray(embedder.embed_documents(missing)) @ vectors.T).max(axis=1)
+        return [w for w, sim in zip(missing, closest, strict=True) if sim < ROLE_WORD_BAR]
+
+    def _vocabulary(self, doc_id: str) -> list[str]:
+        return sorted(elided(content_words(self._article_text(doc_id))))
 
     def _article_text(self, doc_id: str) -> str:
         """The text of one indexed article, its sentences joined (built once)."""

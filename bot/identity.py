@@ -23,6 +23,7 @@ import re
 from collections.abc import Sequence
 
 from bot.facts import UPPER, WORDS, fold
+from index.cast import people
 from index.types import Hit, Sentence
 
 _NAME = (rf"(?P<name>[{UPPER}][\w'’-]*(?:\s+(?:[{UPPER}][\w'’-]*|al-[{UPPER}][\w'’-]*"
@@ -97,43 +98,11 @@ _HOLDER_ASKS = re.compile(
     r"|what\s+(?:is|was)\s+the\s+name\s+of|comment\s+s['’]appel+e|quel\s+est\s+le\s+nom\s+d)"
     r"\s*(?:the|his|her|their|its|le|la|les|l['’]|son|sa|ses|u|e\s+la|e\s+l['’])\s*\w",
     re.IGNORECASE)
-_NAME_WORD = re.compile(rf"^\W*(?:[{UPPER}][\w'’-]+|(?:al|el|ben|bin|abu|ibn)-[{UPPER}][\w'’-]*)")
-# The words a role takes before a name: "et le secrétaire d'État américain, Marco Rubio".
-_ROLE_WORDS = 5
-# Determiners, which open a sentence capitalised ("Le Commandement central…"). Not
-# ``bot/facts.py``'s openers: names_in tells "Le" from a name by the article's own use.
-_DETERMINERS = frozenset("le la les un une des du ce cet cette ces son sa ses the a an "
-                         "this that these those his her its their".split())
 
 
 def holder_asked(question: str) -> bool:
     """Whether ``question`` asks for the name of whoever holds a role it describes."""
     return bool(_HOLDER_ASKS.match(question.strip())) and person_asked(question) is None
-
-
-def people(sentence: str) -> list[tuple[str, str]]:
-    """The names of people ``sentence`` writes (two name words or more in a row:
-    "Ahmed al-Charaa", not "Damas" or "Affaires"), each with the few words before it and
-    itself, where a news sentence says who they are; those words stop at the name before
-    ("…Ahmed al-Charaa à son homologue américain, Donald Trump")."""
-    tokens = sentence.split()
-    out = []
-    i = last = 0
-    while i < len(tokens):
-        j = i
-        while j < len(tokens) and _NAME_WORD.match(tokens[j]):
-            j += 1
-            if tokens[j - 1][-1:] in ",;:)":
-                break
-        # "Le Commandement central…" opens a sentence: "Le" is no first name.
-        start = i + (j > i and fold(tokens[i]) in _DETERMINERS)
-        if j - start >= 2:
-            name = " ".join(tokens[start:j]).strip(",;:()")
-            words = tokens[max(last, start - _ROLE_WORDS): j]
-            out.append((name, " ".join(words).strip(",;:")))
-            last = j
-        i = max(j, i + 1)
-    return out
 
 
 def role_words(name: str, sentence: str) -> str | None:

@@ -28,6 +28,9 @@ class IndexSpec:
     variant: str = ""
     # "flat" (exact) or "hnsw" (approximate, for corpora past ~100k sentences).
     index_kind: str = "flat"
+    # What a sentence is embedded with besides itself (``index/cast.py``); "" for
+    # indexes embedded from the sentences alone.
+    cast_version: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class Manifest:
             "variant": "embedding backend",
             "index_kind": "search index",
             "splitter_version": "sentence splitter version",
+            "cast_version": "sentence context version",
             "content_hash": "articles",
         }
         for name, label in labels.items():

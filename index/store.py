@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from index.articles import content_hash
+from index.cast import CAST_VERSION, embedded_texts, in_context
 from index.embedder import TITLE_FIELD, Embedder, titled, variant_of
 from index.errors import CitebotError
 from index.manifest import IndexSpec, Manifest, SourceInfo
@@ -92,6 +93,7 @@ def spec_for(articles: Sequence[Article], embedder: Embedder, kind: str = "flat"
         content_hash=content_hash(articles),
         variant=variant_of(embedder),
         index_kind=kind,
+        cast_version=CAST_VERSION,
     )
 
 
@@ -215,9 +217,12 @@ def _previous_vectors(path: Path, key: EmbeddingKey) -> PreviousVectors | None:
                            old.manifest.dimension)
     if old_key != key:
         return None
-    # Embedded like ``key``: titled exactly when the new build is.
-    return PreviousVectors([text_digest(s.text, old.title_of(s.doc_id)) for s in old.sentences],
-                           old._faiss)
+    # Embedded like ``key``: titled exactly when the new build is; each sentence with
+    # the context it was embedded with, if that was this version's.
+    texts = embedded_texts(old.sentences) if old.manifest.spec.cast_version == CAST_VERSION \
+        else [s.text for s in old.sentences]
+    return PreviousVectors([text_digest(t, old.title_of(s.doc_id))
+                            for s, t in zip(old.sentences, texts, strict=True)], old._faiss)
 
 
 def embedded_title(doc_id: str, title: str) -> str:
@@ -230,13 +235,15 @@ def titled_key(key: EmbeddingKey) -> bool:
     return TITLE_FIELD in key.document_prompt
 
 
-def _digest(sentence: Sentence, titles: dict[str, str] | None) -> bytes:
-    return text_digest(sentence.text, None if titles is None else titles.get(sentence.doc_id, ""))
+def _digest(sentence: Sentence, text: str, titles: dict[str, str] | None) -> bytes:
+    return text_digest(text, None if titles is None else titles.get(sentence.doc_id, ""))
 
 
-def _split(articles: Iterable[Article]) -> Iterator[Sentence]:
+def _split(articles: Iterable[Article]) -> Iterator[tuple[Sentence, str]]:
+    """Each sentence, with the text it is embedded as (``index/cast.py``)."""
     for art in articles:
-        yield from sentences_of(art.id, art.text)
+        sentences = list(sentences_of(art.id, art.text))
+        yield from zip(sentences, in_context(sentences), strict=True)
 
 
 @contextmanager
@@ -307,15 +314,15 @@ def build_index(
             writer = _Writer(folder, key.dimension, kind)
         if progress:
             progress(0, total)
-        batch: list[Sentence] = []
-        for sentence in itertools.chain(_split(articles), [None]):
-            if sentence is not None:
-                batch.append(sentence)
+        batch: list[tuple[Sentence, str]] = []
+        for item in itertools.chain(_split(articles), [None]):
+            if item is not None:
+                batch.append(item)
                 if len(batch) < batch_size:
                     continue
             if not batch:
                 break
-            digests = [_digest(s, titles) for s in batch]
+            digests = [_digest(s, text, titles) for s, text in batch]
             vectors = np.zeros((len(batch), key.dimension), dtype=np.float32)
             fresh: dict[bytes, list[int]] = {}  # digest -> rows that need it, in order
             for row, digest in enumerate(digests):
@@ -327,11 +334,11 @@ def build_index(
             step(len(batch) - sum(len(rows) for rows in fresh.values()))
             if fresh:
                 firsts = [batch[rows[0]] for rows in fresh.values()]
-                texts = [s.text for s in firsts]
+                texts = [text for _, text in firsts]
                 new = np.asarray(
                     embedder.embed_documents(texts, progress=step) if titles is None else
                     embedder.embed_documents(texts, progress=step,
-                                             titles=[titles[s.doc_id] for s in firsts]),
+                                             titles=[titles[s.doc_id] for s, _ in firsts]),
                     dtype=np.float32)
                 with _disk_errors():
                     checkpoint.save(list(fresh), new)
@@ -340,7 +347,7 @@ def build_index(
                 embedded += len(texts)
                 step(sum(len(rows) for rows in fresh.values()) - len(texts))  # repeats
             with _disk_errors():
-                writer.add(batch, vectors)
+                writer.add([s for s, _ in batch], vectors)
             batch = []
         manifest = Manifest(
             spec=spec_for(articles, embedder, kind, titles_from),

@@ -249,3 +249,12 @@ def test_a_day_or_a_month_is_no_name() -> None:
 def test_the_kind_of_place_asked_named_after_it_is_a_place(question: str, text: str,
                                                              holds: bool) -> None:
     assert holds_kind(question, [text]) is holds
+
+
+def test_one_of_something_else_the_question_names_is_no_count() -> None:
+    operation = ("les autorités syriennes ont lancé dimanche une opération de sécurité "
+                 "ciblant des cellules de Daech.")
+    assert not holds_kind("Combien de suspects les autorités ont-elles arrêtés lors de "
+                          "leur opération ?", [operation])
+    assert holds_kind("Combien d’opérations les autorités ont-elles lancées ?", [operation])
+    assert holds_kind("How many civilians died?", ["two soldiers and a civilian died"])

@@ -75,6 +75,30 @@ def test_a_question_about_a_name_the_article_never_writes_is_refused(bot: Citebo
     assert state["verdict"] == "name_unwritten" and state["unwritten"] == ["Russie"]
 
 
+def test_a_question_on_an_office_the_article_does_not_write_is_refused(
+        bot: Citebot) -> None:
+    def ask(question: str) -> dict:
+        return bot.qa.runnable.invoke({"question": question, "on_token": None,
+                                       "conversation": bot.new_conversation()})
+
+    # The sentence introducing the foreign minister is close; the office asked is not his.
+    wrong = ask("Qui est le ministre syrien de l’Intérieur ?")
+    assert wrong["verdict"] == "name_unwritten" and wrong["unwritten"] == ["interieur"]
+    assert not wrong["citations"]
+    right = ask("Qui est le ministre syrien des Affaires étrangères ?")
+    assert right.get("verdict") != "name_unwritten" and right["citations"]
+    # In English, each qualifying word needs a close word of the article (the fake
+    # embedder knows no translation: "foreign" is not "étrangères" to it).
+    state = {"question": "Who is the Syrian foreign minister?", "language": "en"}
+    assert bot.qa._unwritten_office(state, "palmyre.fr", False) == ["foreign", "syrian"]
+    # Nor only who holds it: what an office the article does not write said.
+    said = ask("Comment le ministre syrien de l’Intérieur a-t-il qualifié l’attaque, "
+               "nouveau défi dans le combat contre le terrorisme ?")
+    assert said["verdict"] == "name_unwritten" and said["unwritten"] == ["interieur"]
+    # Not the office itself: "counterpart" may be the reader's word for "homologue".
+    assert ask("Qui est son homologue américain ?").get("verdict") != "name_unwritten"
+
+
 def test_across_languages_no_name_is_refused_unwritten(bot: Citebot) -> None:
     # A name may be the reader's word for one the article writes otherwise ("Museum" for
     # "musée"): across languages the rule stays off, even for a full name.

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from index.articles import load_articles
+from index.cast import embedded_texts
 from index.errors import CitebotError
 from index.manifest import Manifest
 from index.store import IndexUnavailable, SentenceIndex, build_index, open_index
@@ -120,7 +121,8 @@ def test_empty_articles_refused(tmp_path: Path) -> None:
 def test_vectors_roundtrip(tmp_path: Path, articles) -> None:
     emb = FakeEmbedder()
     index = build_index(tmp_path / "idx", articles, emb)
-    q = emb.embed_query(index.sentences[3].text)
+    # (Sentence 4 names al-Shaibani, introduced in 3: embedded after who he is.)
+    q = emb.embed_query(embedded_texts(index.sentences)[3])
     assert index.search(q, 1)[0].sentence.id == index.sentences[3].id
     assert np.isclose(index.search(q, 1)[0].score, 1.0, atol=1e-5)
     assert os.path.islink(tmp_path / "idx")
@@ -294,3 +296,24 @@ def test_titles_only_from_enough_articles(tmp_path: Path, articles) -> None:
                      emb, titles_from=2)
     assert two.manifest.spec.document_prompt == "title: {title} | "
     assert two.search(emb.embed_query("chroniques"), 1)[0].score > 0.3
+
+
+def test_an_index_embedded_without_context_is_rebuilt_reusing_the_unchanged(
+        tmp_path: Path, articles) -> None:
+    # An index from before sentences were embedded with who they name (no cast version
+    # in its manifest): refused as built otherwise; rebuilt, only the sentences that
+    # name someone introduced earlier are embedded again.
+    path = tmp_path / "idx"
+    build_index(path, articles, FakeEmbedder())
+    manifest = json.loads((path / "manifest.json").read_text())
+    del manifest["spec"]["cast_version"]
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    old = SentenceIndex.load(path)
+    with pytest.raises(IndexUnavailable, match="sentence context version"):
+        open_index(path, articles, FakeEmbedder(), rebuild=False)
+    emb = FakeEmbedder()
+    rebuilt = open_index(path, articles, emb, rebuild=True)
+    changed = [t for s, t in zip(old.sentences, embedded_texts(old.sentences), strict=True)
+               if t != s.text]
+    assert emb.documents_embedded == len(changed) == 3
+    assert np.isclose(rebuilt.search(emb.embed_query(changed[0]), 1)[0].score, 1.0, atol=1e-5)
