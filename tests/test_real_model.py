@@ -28,6 +28,18 @@ def real_bot(tmp_path_factory: pytest.TempPathFactory) -> Citebot:
     )
 
 
+@pytest.mark.parametrize("question", [
+    "What did the Syrian foreign minister call the attack?",
+    "Comment le ministre syrien des Affaires étrangères a-t-il qualifié l’attaque ?",
+])
+def test_a_person_asked_by_role_finds_the_sentence_naming_him_bare(
+        real_bot: Citebot, question: str) -> None:
+    # Sentence 4 names al-Shaibani without his office, which sentence 3 gives: embedded
+    # after it (index/cast.py), it ranks first, above the introduction.
+    hits = real_bot.qa.retriever.search(question, 3)
+    assert hits[0].sentence.id == "palmyre.fr:4"
+
+
 @pytest.mark.parametrize(
     ("question", "lang"),
     [("Qui est mort près de Palmyre ?", "fr"), ("Who died near Palmyra?", "en"),
