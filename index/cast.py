@@ -172,6 +172,7 @@ def in_context(sentences: Sequence[Sentence]) -> list[str]:
 
 def embedded_texts(sentences: Iterable[Sentence]) -> list[str]:
     """``in_context`` for sentences of any number of articles, in their order."""
+    sentences = list(sentences)  # read twice
     by_doc: dict[str, list[Sentence]] = {}
     for s in sentences:
         by_doc.setdefault(s.doc_id, []).append(s)

@@ -59,3 +59,8 @@ def test_articles_do_not_lend_each_other_their_people() -> None:
     texts = embedded_texts([*first, *second])
     assert texts[:2] == [first[0].text, second[0].text]
     assert texts[2] == "Jean Dupont (boulanger) : Dupont vend du pain."
+
+
+def test_sentences_may_come_as_any_iterable() -> None:
+    doc = _doc("Le ministre des Finances, Jean Dupont, a parlé.", "Dupont a signé.")
+    assert embedded_texts(iter(doc)) == in_context(doc)
