@@ -153,19 +153,8 @@ class CitedQA:
                                              gate=self.generator is not None)
         support = supporting_hits(hits, threshold, self.max_citations)
         own_lang = state.get("question_language")
-        if support and own_lang == doc_lang and (unwritten := unwritten_names(
-                state["question"], self._article_text(hits[0].sentence.doc_id))):
-            # "Pourquoi la Russie a-t-elle condamné l'opération… ?" of an article that
-            # never names Russia: whatever the sentences on the operation say, they say
-            # nothing of what the question is about. Not across languages, where a name
-            # may be translated ("Museum" for "musée"; see the README), nor for a question
-            # in a third one ("¿… cerca de Palmira?").
-            return {**state, "support": [], "unwritten": unwritten, "quote_bar": quote_bar,
-                    "cross_language": False}
-        if support and (unwritten := self._unwritten_office(state, hits[0].sentence.doc_id,
-                                                             own_lang == doc_lang)):
-            # "What did the Syrian defence minister say?" of an article naming only its
-            # foreign minister: what he said is close, and the model restates the premise.
+        if support and (unwritten := self._unwritten(state, hits[0].sentence.doc_id,
+                                                     own_lang == doc_lang)):
             return {**state, "support": [], "unwritten": unwritten, "quote_bar": quote_bar,
                     "cross_language": False}
         if not support and state.get("introduced") and self.generator is not None:
@@ -381,6 +370,21 @@ class CitedQA:
                 ids.add(before.id)
             out.append(h)
         return out
+
+    def _unwritten(self, state: State, doc_id: str, same_language: bool) -> list[str]:
+        """What the question is about that the article of its best hit does not write:
+        a name, or a word qualifying an office; then nothing the sentences say answers
+        it, however close they are."""
+        if same_language and (names := unwritten_names(state["question"],
+                                                       self._article_text(doc_id))):
+            # "Pourquoi la Russie a-t-elle condamné l'opération… ?" of an article that
+            # never names Russia. Not across languages, where a name may be translated
+            # ("Museum" for "musée"; see the README), nor for a question in a third one
+            # ("¿… cerca de Palmira?").
+            return names
+        # "What did the Syrian defence minister say?" of an article naming only its
+        # foreign minister: what he said is close, and the model restates the premise.
+        return self._unwritten_office(state, doc_id, same_language)
 
     def _unwritten_office(self, state: State, doc_id: str, same_language: bool) -> list[str]:
         """The words qualifying an office the question names that the article does not
