@@ -391,7 +391,9 @@ class CitedQA:
         write (``same_word``: "syrien" and "syrienne") nor, for a question in another
         language, translate (its closest word of the article's at least
         ``ROLE_WORD_BAR``: "foreign" and "étrangères") (``bot/offices.py``)."""
-        words = office_words(state["question"], french=state["language"] == "fr")
+        # Read in the question's own language, whatever the reply's (``/lang en``).
+        asked_in = state.get("question_language") or state["language"]
+        words = office_words(state["question"], french=asked_in == "fr")
         vocabulary = self._vocabulary(doc_id) if words else []
         missing = [w for w in words if not any(same_word(w, v) for v in vocabulary)]
         if not missing or not vocabulary or same_language:

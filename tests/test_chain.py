@@ -95,6 +95,12 @@ def test_a_question_on_an_office_the_article_does_not_write_is_refused(
     said = ask("Comment le ministre syrien de l’Intérieur a-t-il qualifié l’attaque, "
                "nouveau défi dans le combat contre le terrorisme ?")
     assert said["verdict"] == "name_unwritten" and said["unwritten"] == ["interieur"]
+    # Read as French, the question's language, when the reply is forced into English.
+    forced = bot.new_conversation()
+    forced.forced_lang = "en"
+    state = bot.qa.runnable.invoke({"question": "Qui est le ministre syrien de l’Intérieur ?",
+                                    "conversation": forced, "on_token": None})
+    assert state["language"] == "en" and state["unwritten"] == ["interieur"]
     # Not the office itself: "counterpart" may be the reader's word for "homologue".
     assert ask("Qui est son homologue américain ?").get("verdict") != "name_unwritten"
 
