@@ -7,10 +7,14 @@ these helpers read them in French and English alike (number words, accent-blind 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
 from itertools import combinations
+
+# Re-exported: the bot's modules read them from here.
+from index.text import UPPER as UPPER
+from index.text import fold as fold
+from index.text import unaccented as unaccented
 
 STOP = frozenset(
     "the and for that with this from were was are has have had its his her their they "
@@ -42,9 +46,6 @@ DATE_WORDS = {
 _ONE = {"one", "un", "une"}
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
 WORDS = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
-# Capital letters, accented ones included: "États-Unis" read from "[A-Z]" was "Unis", a
-# name no sentence writes, and a claim naming the United States needed the name bar.
-UPPER = "A-ZÀ-ÖØ-ÞŒ"
 _CAPITALISED = re.compile(rf"(?<![.!?]\s)(?<!^)(?<!-)\b([{UPPER}][\w’'-]{{2,}})")
 _NOT_NAMES = frozenset(
     "The This That These Those There They Their According Selon Les Des Une Cette Ces "
@@ -63,16 +64,6 @@ _OPENERS = frozenset(
     "mais malgre meme nous oui parmi pendant plusieurs pour pourquoi quand quel quelle "
     "quels quelles selon sous tous toutes tout vers".split()
 )
-
-
-def unaccented(text: str) -> str:
-    """``text`` without its accents, case kept."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def fold(text: str) -> str:
-    return unaccented(text.lower())
 
 
 def content_words(text: str) -> set[str]:
@@ -199,7 +190,8 @@ def name_known(name: str, text: str) -> bool:
 _NAME_LINKS = frozenset("de du des d la le of the and et von van der al el".split())
 _TOKENS = re.compile(r"[\w’'-]+")
 _NAME_WORD = re.compile(rf"[{UPPER}][\w’'-]{{2,}}")
-_ELISION = re.compile(r"^(?:[cdjlmnst]|qu)['’]", re.IGNORECASE)
+# An elided article or pronoun before its word: "l'Afrique", "d'État".
+ELISION = re.compile(r"^(?:[cdjlmnst]|qu)['’]", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -230,7 +222,7 @@ def _unwritten_in(sentence: str, text: str) -> list[str]:
         gap, end = sentence[end: m.start()], m.end()
         open_run = open_run and not gap.strip()
         # "l'Afrique", "Assad's": the name without the article or the possessive.
-        word = _ELISION.sub("", re.sub(r"[’']s$", "", m.group(0)))
+        word = ELISION.sub("", re.sub(r"[’']s$", "", m.group(0)))
         if i and _NAME_WORD.fullmatch(word) and word not in _NOT_NAMES and not word.isupper():
             if open_run:
                 runs[-1].append(word)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.facts import STOP, fold
+from bot.facts import ELISION, STOP, fold
 from index.cast import DETERMINERS
 
 # Formal titles, whose words an article reproduces. Not the generic heads ("chef",
@@ -58,13 +58,12 @@ _VACUOUS = frozenset("cite citee cites mentionne mentionnee evoque evoquee nomme
                      "article texte mentioned cited named quoted text current actuel "
                      "actuelle present".split())
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
-_ELIDED = re.compile(r"^(?:[cdjlmnst]|qu)['’]")
 _VERBAL = re.compile(r"-t-|-(?:il|elle|ils|elles|on)$|^(?:s|n|qu|c|j|m|t)['’]")
 _BEFORE, _AFTER = 3, 5
 
 
 def _plain(token: str) -> str:
-    return re.sub(r"['’]s$", "", _ELIDED.sub("", fold(token)))
+    return re.sub(r"['’]s$", "", ELISION.sub("", fold(token)))
 
 
 def _title(token: str) -> bool:
@@ -87,7 +86,7 @@ def _qualifiers(tokens: list[str], at: int, french: bool) -> list[str]:
         after = []
     while k < len(after):
         token, folded = after[k], fold(after[k])
-        link = folded in _LINKS or bool(_ELIDED.match(folded)) and folded[:2] == "d'"
+        link = folded in _LINKS or bool(ELISION.match(folded)) and folded[:2] == "d'"
         if (folded in _BOUNDARY and not link and folded not in ("la", "l", "the")) \
                 or _VERBAL.search(folded) or _title(token):
             break
@@ -121,4 +120,4 @@ def same_word(a: str, b: str) -> bool:
 
 def elided(words: Iterable[str]) -> set[str]:
     """Folded words without their elided article: "etat" of "d'etat"."""
-    return {w for w in (_ELIDED.sub("", w) for w in words) if len(w) > 1}
+    return {w for w in (ELISION.sub("", w) for w in words) if len(w) > 1}

@@ -17,15 +17,14 @@ the index manifest: an index embedded otherwise is rebuilt.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 
+from index.text import UPPER, fold
 from index.types import Sentence
 
 # Recorded in the manifest; bump when what a sentence is embedded with changes.
 CAST_VERSION = "cast-1"
 
-UPPER = "A-ZÀ-ÖØ-ÞŒ"
 _NAME_WORD = re.compile(rf"^\W*(?:[{UPPER}][\w'’-]+|(?:al|el|ben|bin|abu|ibn)-[{UPPER}][\w'’-]*)")
 # The words a role takes before a name: "et le secrétaire d'État américain, Marco Rubio".
 ROLE_WORDS = 5
@@ -47,12 +46,6 @@ _OPENING = re.compile(rf"^\W*(?:(?i:{'|'.join(sorted(DETERMINERS))})\s+)?"
                       rf"(?:(?:[{UPPER}][\w'’-]*|(?:al|el)-[{UPPER}][\w'’-]*)\s*)*")
 # A sentence whose subject is a pronoun says who only in the sentence before.
 _PRONOUN = re.compile(r"^\W*(?:il|elle|he|she)\b", re.IGNORECASE)
-
-
-def fold(text: str) -> str:
-    """Lower case without accents."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def people(sentence: str, before: int = ROLE_WORDS) -> list[tuple[str, str]]:
