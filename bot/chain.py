@@ -501,9 +501,11 @@ class CitedQA:
     def _verify(self, state: State, draft: str,
                 similarity: Callable[[list[str]], np.ndarray], eligible: list[int] | None
                 ) -> Verdict:
+        # A follow-up's answer may restate the question it follows as well as its own.
+        asked = state["query"] if state.get("follows_up") else state["question"]
         return verify(draft, state["numbered"], state["question"], similarity=similarity,
                       bar=self.thresholds.claim_bar, name_bar=self.thresholds.name_bar,
-                      eligible=eligible)
+                      eligible=eligible, asked=asked)
 
     def _onto_best(self, state: State, draft: str,
                    similarity: Callable[[list[str]], np.ndarray]) -> Verdict | None:

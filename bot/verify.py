@@ -36,6 +36,7 @@ from bot.facts import (
     negated,
     numbers_supported,
 )
+from bot.novelty import content_of, residual, says_nothing_new
 from bot.places import trim_places
 from bot.types import Citation
 from index.splitter import split_sentences
@@ -48,6 +49,9 @@ OVERLAP_WEIGHT = 0.2
 # The closest sentences (besides the cited ones) a claim with a completed date is
 # trimmed against.
 TRIM_CANDIDATES = 3
+# Content words a claim must add to the question for what it adds to be compared with
+# the sentences on its own (``bot/novelty.py``): a word or two alone are no sentence's.
+NOVEL_WORDS = 3
 
 
 def word_overlap(claim: str, sentence: str) -> float:
@@ -207,6 +211,7 @@ def verify(
     bar: float,
     name_bar: float,
     eligible: Collection[int] | None = None,
+    asked: str | None = None,
 ) -> Verdict:
     """Keep the supported claims of ``answer``, each cited to sentences of ``numbered``.
 
@@ -217,11 +222,24 @@ def verify(
     ``eligible``: the indices of ``numbered`` that may support a claim (default: all).
     A model shown the whole article sometimes copies a sentence the question is not
     about; restricting support to what retrieval also found keeps that out.
+    ``asked``: what the claims may restate (default: ``question``; for a follow-up, the
+    questions it follows too). A claim that adds nothing to it is no claim; what a
+    claim adds must be closest to the sentence supporting it, or within
+    ``REPAIR_MARGIN`` of the closest (``bot/novelty.py``).
     """
-    claims = claims_of(answer)
+    asked = question if asked is None else asked
+    claims = [c for c in claims_of(answer) if not says_nothing_new(c.text, asked)]
+    echoes = len(claims_of(answer)) - len(claims)
     if not claims or not numbered:
-        return Verdict("", [], len(claims), 0, False)
+        return Verdict("", [], len(claims) + echoes, 0, False)
     sims = similarity([c.text for c in claims])
+    # What each claim adds to the question, compared alone: None where it adds too
+    # little to be read apart.
+    added = [rest if len(content_of(rest := residual(c.text, asked))) >= NOVEL_WORDS
+             else None for c in claims]
+    added_rows = dict(zip((i for i, a in enumerate(added) if a is not None),
+                          similarity([a for a in added if a is not None]), strict=True)) \
+        if any(a is not None for a in added) else {}
     # Shared content words break near-ties between sentences on the same topic (the
     # claim "secretary of State" belongs with the sentence that says "secrétaire d'État").
     overlap = np.array([[word_overlap(c.text, s.text) for s in numbered] for c in claims])
@@ -232,17 +250,23 @@ def verify(
     ordinary = " ".join([question, context])
     allowed = None if eligible is None else set(eligible)
     kept: list[tuple[str, list[int]]] = []
-    dropped = repaired = 0
+    dropped, repaired = echoes, 0
     invented = False
     names_of = _NamesOf(question, context, ordinary)
     others = [] if allowed is None else [j for j in range(len(numbered)) if j not in allowed]
-    for claim, row, rank in zip(claims, sims, ranking, strict=True):
+    for k, (claim, row, rank) in enumerate(zip(claims, sims, ranking, strict=True)):
         given, unknown_name, _ = names_of(claim.text)
+        novel = added_rows.get(k)
 
-        def supports(i: int, text: str = claim.text, row: np.ndarray = row) -> bool:
+        def supports(i: int, text: str = claim.text, row: np.ndarray = row,
+                     novel: np.ndarray | None = novel) -> bool:
             source = numbered[i].text
             given, unknown_name, written = names_of(text)
             if any(not name_known(n, source) for n in written):
+                return False
+            if novel is not None and float(novel.max()) - novel[i] > REPAIR_MARGIN:
+                # What the claim adds to the question is another sentence's: its
+                # closeness to this one is the question's words, restated.
                 return False
             need = name_bar if unknown_name or any(
                 not name_known(n, source) for n in given) else bar

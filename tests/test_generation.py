@@ -1128,7 +1128,7 @@ def test_an_english_answer_names_places_in_english(bot: Citebot, model: QueueCha
 def test_an_answer_copying_words_only_the_article_s_language_has_is_not_the_reader_s(
         bot: Citebot, model: QueueChatModel) -> None:
     # English to the fake detector, close to sentence 6 for the monolingual fake embedder.
-    question = "Which mesures destinées à favoriser la stabilité did Rubio cite?"
+    question = "Which mesures did Rubio cite?"
     plain = ask(bot, model, "Rubio cited the mesures destinées à favoriser la stabilité [6].",
                 question)
     assert plain.answered and plain.answer.startswith("Rubio cited the mesures")
@@ -1148,3 +1148,43 @@ def test_an_answer_copying_words_only_the_article_s_language_has_is_not_the_read
     # Nor is it refused when the sentence is too far to quote.
     bot.qa.thresholds = replace(bot.qa.thresholds, cross_language=0.99)
     assert ask(bot, model, mixed, question).answer.startswith("Rubio cited the mesures")
+
+
+def _number_of(bot: Citebot, model: QueueChatModel, question: str, words: str) -> int:
+    """The [n] the model sees for the sentence holding ``words``."""
+    model.replies.append("x")
+    bot.ask(question, bot.new_conversation())
+    return 1 + [i for i, text in enumerate(numbered_ids(model)) if words in text][0]
+
+
+PURPOSE = "Dans quel but la nouvelle administration syrienne s’attache-t-elle à agir ?"
+
+
+def test_an_answer_restating_the_question_is_not_shown(
+        bot: Citebot, model: QueueChatModel) -> None:
+    n = _number_of(bot, model, PURPOSE, "nouvelle administration")
+    echo = ask(bot, model, f"La nouvelle administration syrienne s’attache à agir [{n}].",
+               PURPOSE)
+    assert not echo.answered
+    said = ask(bot, model, f"La nouvelle administration syrienne s’attache à rétablir la "
+                           f"sécurité [{n}].", PURPOSE)
+    assert said.answered and said.answer.startswith("La nouvelle administration syrienne")
+
+
+REASON = ("Pourquoi les autorités syriennes ont-elles lancé une opération de sécurité dans "
+          "la province de Homs ?")
+
+
+def test_what_an_answer_adds_must_be_its_sentences(bot: Citebot, model: QueueChatModel) -> None:
+    n = _number_of(bot, model, REASON, "province de Homs")
+    # The purpose is the last sentence's: the claim is close to the one on the operation
+    # only by the question's words, restated.
+    elsewhere = ask(bot, model, "Les autorités syriennes ont lancé une opération de sécurité "
+                                "dans la province de Homs pour rétablir la sécurité et "
+                                f"stabiliser la situation sur l’ensemble du territoire [{n}].",
+                    REASON)
+    assert not elsewhere.answered
+    own = ask(bot, model, "Les autorités syriennes ont lancé une opération de sécurité dans "
+                          "la province de Homs ciblant des cellules de Daech dans les zones "
+                          f"rurales [{n}].", REASON)
+    assert own.answered and [c.id for c in own.citations] == ["palmyre.fr:8"]

@@ -1,0 +1,73 @@
+"""What an answer says beyond the question it answers.
+
+A 1.5B model asked "why" or "to what end" often restates the question as its answer:
+"Dans quel but les nouveaux dirigeants syriens œuvrent-ils sur tout le pays… ?" →
+"Les nouveaux dirigeants syriens œuvrent sur tout le pays depuis la fin de l'ère
+Assad [1]". The claim is close to its sentence because the question is: it was written
+from it. Or it restates the question and adds a fact read elsewhere: "Pourquoi Damas
+a-t-il déclenché une opération autour de Homs ?" → "… autour de Homs pour renforcer la
+sécurité et la stabilité sur l'ensemble du territoire [8]", where [8] is the sentence
+on the operation and the purpose is another sentence's. Either way the claim's
+similarity to its sentence measures the question's words.
+
+What the claim adds is what remains once the question's words are taken out
+(``residual``): nothing, and the claim answers nothing (``says_nothing_new``); words
+read elsewhere, and the sentence they are closest to is another (``CitedQA`` compares
+the remainder with each sentence: ``bot/verify.py``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.facts import ELISION, STOP, WORDS, fold, numbers_in
+
+# A word of the question is taken out of the claim wherever the claim writes it, in any
+# inflection (``same_word``-like: one starts the other, or six letters shared).
+_PARTS = re.compile(r"[-'’]")
+_TOKEN = re.compile(r"\S+")
+# "un civil", "one civilian": a count the number words of ``numbers_in`` leave out.
+_ONE = frozenset("one un une".split())
+# Under this share of the question's content words restated, a short answer picking one
+# of the question's own words ("Samedi ou dimanche ?" → "Samedi [1]") is no echo.
+ECHO_COVERAGE = 0.5
+
+
+def _stems(text: str) -> set[str]:
+    return {p for w in WORDS.findall(fold(text)) for p in _PARTS.split(ELISION.sub("", w))
+            if len(p) > 3 and p not in STOP}
+
+
+def _same(a: str, b: str) -> bool:
+    return a.startswith(b) or b.startswith(a) or (len(a) > 5 and a[:6] == b[:6])
+
+
+def _asked(word: str, asked: set[str]) -> bool:
+    parts = [p for p in _PARTS.split(ELISION.sub("", fold(word))) if len(p) > 3]
+    return bool(parts) and all(any(_same(p, q) for q in asked) for p in parts)
+
+
+def residual(claim: str, question: str) -> str:
+    """``claim`` without the words ``question`` writes (content words, inflected or not)."""
+    asked = _stems(question)
+    kept = [t for t in _TOKEN.findall(claim)
+            if not _asked(re.sub(r"[^\w'’-]", "", t), asked)]
+    return " ".join(kept)
+
+
+def content_of(text: str) -> set[str]:
+    """The words of ``text`` that carry a fact: content words, and acronyms of any
+    length ("EI", "US")."""
+    acronyms = {w for w in re.findall(r"\b[A-Z]{2,}\b", text)}
+    return _stems(text) | acronyms
+
+
+def says_nothing_new(claim: str, question: str) -> bool:
+    """Whether ``claim`` restates ``question`` and adds no word, number or date to it."""
+    rest = residual(claim, question)
+    if content_of(rest) or numbers_in(rest) - numbers_in(question) \
+            or any(w in _ONE for w in WORDS.findall(fold(rest))):
+        return False
+    asked = _stems(question)
+    restated = [w for w in asked if any(_same(w, c) for c in _stems(claim))]
+    return bool(asked) and len(restated) >= ECHO_COVERAGE * len(asked)
