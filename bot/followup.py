@@ -16,7 +16,8 @@ from difflib import SequenceMatcher
 
 from bot.citations import MARKER
 from bot.conversation import Conversation, Turn
-from bot.facts import content_words, fold, numbers_in
+from bot.facts import fold
+from bot.novelty import adds_nothing
 
 _LEADS = re.compile(r"^\s*(and|also|then|what about|how about|et|puis|aussi|alors|mais)\b", re.I)
 _BACK_POINTERS = frozenset(
@@ -81,10 +82,7 @@ def _says_nothing_new(question: str, answer: str, last: Turn) -> bool:
     décembre 2024", then "Qui le dirigeait ?" answered "L'ancien régime est tombé en
     2024"."""
     said = " ".join([last.question, MARKER.sub("", last.answer), question])
-    stems = {w[:5] for w in content_words(said)}
-    text = MARKER.sub("", answer)
-    return (all(w[:5] in stems for w in content_words(text))
-            and numbers_in(text) <= numbers_in(said))
+    return adds_nothing(MARKER.sub("", answer), said)
 
 
 def repeats_previous(question: str, answer: str, conversation: Conversation) -> bool:

@@ -62,11 +62,17 @@ def content_of(text: str) -> set[str]:
     return _stems(text) | acronyms
 
 
+def adds_nothing(text: str, said: str) -> bool:
+    """Whether every word, number and date of ``text`` is in ``said`` already."""
+    rest = residual(text, said)
+    ones = {w for w in WORDS.findall(fold(rest)) if w in _ONE}
+    return not content_of(rest) and numbers_in(rest) <= numbers_in(said) \
+        and (not ones or any(w in _ONE for w in WORDS.findall(fold(said))))
+
+
 def says_nothing_new(claim: str, question: str) -> bool:
     """Whether ``claim`` restates ``question`` and adds no word, number or date to it."""
-    rest = residual(claim, question)
-    if content_of(rest) or numbers_in(rest) - numbers_in(question) \
-            or any(w in _ONE for w in WORDS.findall(fold(rest))):
+    if not adds_nothing(claim, question):
         return False
     asked = _stems(question)
     restated = [w for w in asked if any(_same(w, c) for c in _stems(claim))]

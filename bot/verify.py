@@ -315,7 +315,7 @@ def verify(
         texts = {t: k for k, t in enumerate(dict.fromkeys(trims.values()))}
         trimmed_sims = similarity(list(texts)) if texts else np.zeros((0, len(numbered)))
         fits = [(float(trimmed_sims[texts[t]][i]), i, t) for i, t in trims.items()
-                if supports(i, t, trimmed_sims[texts[t]])]
+                if supports(i, t, trimmed_sims[texts[t]]) and not says_nothing_new(t, asked)]
         if fits:
             _, i, t = max(fits)
             kept.append((t, [i]))

@@ -1188,3 +1188,12 @@ def test_what_an_answer_adds_must_be_its_sentences(bot: Citebot, model: QueueCha
                           "la province de Homs ciblant des cellules de Daech dans les zones "
                           f"rurales [{n}].", REASON)
     assert own.answered and [c.id for c in own.citations] == ["palmyre.fr:8"]
+
+
+def test_a_claim_trimmed_of_its_completed_date_may_restate_the_question(
+        bot: Citebot, model: QueueChatModel) -> None:
+    question = "Pourquoi la Syrie a-t-elle attendu le 12 novembre pour rejoindre la coalition ?"
+    n = _number_of(bot, model, question, "officiellement rejointe")
+    # Without the year the model added, what is left is the question's own date.
+    a = ask(bot, model, f"La Syrie a rejoint la coalition le 12 novembre 2024 [{n}].", question)
+    assert not a.answered
