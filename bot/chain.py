@@ -27,7 +27,7 @@ from bot.citations import MARKER, validate_citations
 from bot.conversation import Conversation, Turn
 from bot.exonyms import in_english
 from bot.extractive import extractive_answer, supporting_hits
-from bot.facts import content_words, name_known, names_cited, names_in, unwritten_names
+from bot.facts import content_words, name_known, names_cited, names_in, same_word, unwritten_names
 from bot.followup import is_follow_up, repeats_previous, search_queries, standalone_query
 from bot.generate import Generator, TokenSink, declined
 from bot.identity import (
@@ -44,7 +44,7 @@ from bot.inputs import clean_question
 from bot.judge import Evidence, Judge
 from bot.lang import Detector
 from bot.messages import message
-from bot.offices import ROLE_WORD_BAR, elided, office_words, same_word
+from bot.offices import ROLE_WORD_BAR, elided, office_words
 from bot.polar import asks_yes_no
 from bot.probe import Probe
 from bot.roles import (

@@ -72,6 +72,13 @@ def content_words(text: str) -> set[str]:
     return {w for w in WORDS.findall(fold(text)) if len(w) > 3 and w not in STOP}
 
 
+def same_word(a: str, b: str) -> bool:
+    """Whether two folded words are one, inflected ("syrien", "syrienne") or spelled
+    another way: one starts the other, or they share six letters ("ministre",
+    "ministère"); not "intérieur" and "internationale"."""
+    return a.startswith(b) or b.startswith(a) or (len(a) > 5 and a[:6] == b[:6])
+
+
 def numbers_in(text: str) -> set[float]:
     found = {float(d.replace(",", ".")) for d in _DIGITS.findall(text)}
     for word in WORDS.findall(fold(text)):

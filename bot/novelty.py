@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 
-from bot.facts import ELISION, STOP, WORDS, fold, numbers_in
+from bot.facts import ELISION, STOP, WORDS, fold, numbers_in, same_word
 
 # A word of the question is taken out of the claim wherever the claim writes it, in any
-# inflection (``same_word``-like: one starts the other, or six letters shared).
+# inflection (``same_word``: one starts the other, or six letters shared).
 _PARTS = re.compile(r"[-'’]")
 _TOKEN = re.compile(r"\S+")
 # "un civil", "one civilian": a count the number words of ``numbers_in`` leave out.
@@ -38,13 +38,9 @@ def _stems(text: str) -> set[str]:
             if len(p) > 3 and p not in STOP}
 
 
-def _same(a: str, b: str) -> bool:
-    return a.startswith(b) or b.startswith(a) or (len(a) > 5 and a[:6] == b[:6])
-
-
 def _asked(word: str, asked: set[str]) -> bool:
     parts = [p for p in _PARTS.split(ELISION.sub("", fold(word))) if len(p) > 3]
-    return bool(parts) and all(any(_same(p, q) for q in asked) for p in parts)
+    return bool(parts) and all(any(same_word(p, q) for q in asked) for p in parts)
 
 
 def residual(claim: str, question: str) -> str:
@@ -75,5 +71,5 @@ def says_nothing_new(claim: str, question: str) -> bool:
     if not adds_nothing(claim, question):
         return False
     asked = _stems(question)
-    restated = [w for w in asked if any(_same(w, c) for c in _stems(claim))]
+    restated = [w for w in asked if any(same_word(w, c) for c in _stems(claim))]
     return bool(asked) and len(restated) >= ECHO_COVERAGE * len(asked)

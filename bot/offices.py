@@ -111,13 +111,6 @@ def office_words(question: str, french: bool) -> list[str]:
     return sorted(words)
 
 
-def same_word(a: str, b: str) -> bool:
-    """Whether two folded words are one, inflected ("syrien", "syrienne") or spelled
-    another way: one starts the other, or they share six letters ("ministre",
-    "ministère"); not "intérieur" and "internationale"."""
-    return a.startswith(b) or b.startswith(a) or (len(a) > 5 and a[:6] == b[:6])
-
-
 def elided(words: Iterable[str]) -> set[str]:
     """Folded words without their elided article: "etat" of "d'etat"."""
     return {w for w in (ELISION.sub("", w) for w in words) if len(w) > 1}

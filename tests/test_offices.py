@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.offices import office_words, same_word
+from bot.facts import same_word
+from bot.offices import office_words
 
 
 @pytest.mark.parametrize(("question", "french", "words"), [
