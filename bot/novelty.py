@@ -51,18 +51,23 @@ def residual(claim: str, question: str) -> str:
     return " ".join(kept)
 
 
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+
+
 def content_of(text: str) -> set[str]:
     """The words of ``text`` that carry a fact: content words, and acronyms of any
     length ("EI", "US")."""
-    acronyms = {w for w in re.findall(r"\b[A-Z]{2,}\b", text)}
-    return _stems(text) | acronyms
+    return _stems(text) | set(_ACRONYM.findall(text))
 
 
 def adds_nothing(text: str, said: str) -> bool:
     """Whether every word, number and date of ``text`` is in ``said`` already."""
     rest = residual(text, said)
+    # ``residual`` keeps words of three letters or fewer: an acronym ``said`` writes too
+    # ("US" in "the head of US diplomacy") is not new.
+    new = content_of(rest) - set(_ACRONYM.findall(said))
     ones = {w for w in WORDS.findall(fold(rest)) if w in _ONE}
-    return not content_of(rest) and numbers_in(rest) <= numbers_in(said) \
+    return not new and numbers_in(rest) <= numbers_in(said) \
         and (not ones or any(w in _ONE for w in WORDS.findall(fold(said))))
 
 

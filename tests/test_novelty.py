@@ -18,6 +18,9 @@ def test_a_restated_question_says_nothing_new() -> None:
     # The date the question gives is nothing new either.
     assert says_nothing_new("Syria joined the coalition on November 12",
                             "Why did Syria wait until 12 November to join the coalition?")
+    # Nor is an acronym the question writes.
+    assert says_nothing_new("The US reaffirmed its support",
+                            "Why did the US reaffirm its support?")
 
 
 def test_a_word_a_number_or_an_acronym_the_question_lacks_is_new() -> None:
