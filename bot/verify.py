@@ -228,18 +228,18 @@ def verify(
     ``REPAIR_MARGIN`` of the closest (``bot/novelty.py``).
     """
     asked = question if asked is None else asked
-    claims = [c for c in claims_of(answer) if not says_nothing_new(c.text, asked)]
-    echoes = len(claims_of(answer)) - len(claims)
+    drafted = claims_of(answer)
+    claims = [c for c in drafted if not says_nothing_new(c.text, asked)]
+    echoes = len(drafted) - len(claims)
     if not claims or not numbered:
-        return Verdict("", [], len(claims) + echoes, 0, False)
-    sims = similarity([c.text for c in claims])
-    # What each claim adds to the question, compared alone: None where it adds too
-    # little to be read apart.
-    added = [rest if len(content_of(rest := residual(c.text, asked))) >= NOVEL_WORDS
-             else None for c in claims]
-    added_rows = dict(zip((i for i, a in enumerate(added) if a is not None),
-                          similarity([a for a in added if a is not None]), strict=True)) \
-        if any(a is not None for a in added) else {}
+        return Verdict("", [], len(drafted), 0, False)
+    # What each claim adds to the question, compared alone, where it adds enough to be
+    # read apart; embedded in one batch with the claims.
+    added = {k: rest for k, c in enumerate(claims)
+             if len(content_of(rest := residual(c.text, asked))) >= NOVEL_WORDS}
+    both = similarity([*(c.text for c in claims), *added.values()])
+    sims = both[: len(claims)]
+    added_rows = dict(zip(added, both[len(claims):], strict=True))
     # Shared content words break near-ties between sentences on the same topic (the
     # claim "secretary of State" belongs with the sentence that says "secrétaire d'État").
     overlap = np.array([[word_overlap(c.text, s.text) for s in numbered] for c in claims])
