@@ -87,7 +87,8 @@ def numbers_in(text: str) -> set[float]:
     return found
 
 
-def _ones(text: str) -> int:
+def ones(text: str) -> int:
+    """How many times ``text`` writes "one", "un" or "une" (a count or an article)."""
     return sum(w in _ONE for w in WORDS.findall(fold(text)))
 
 
@@ -156,7 +157,7 @@ def numbers_supported(claim: str, source: str, question: str = "") -> bool:
 def pair_sums(numbers: Iterable[float], text: str) -> set[float]:
     """The sums of two of ``numbers`` (read from ``text``), each "one/un/une" of
     ``text`` counting as a 1, at most twice: "two soldiers and a civilian" are three."""
-    pool = sorted(numbers) + [1.0] * min(_ones(text), 2)
+    pool = sorted(numbers) + [1.0] * min(ones(text), 2)
     return {a + b for a, b in combinations(pool, 2)}
 
 

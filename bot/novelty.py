@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import re
 
-from bot.facts import ELISION, STOP, WORDS, fold, numbers_in, same_word
+from bot.facts import ELISION, STOP, WORDS, fold, numbers_in, ones, same_word
 
 # A word of the question is taken out of the claim wherever the claim writes it, in any
 # inflection (``same_word``: one starts the other, or six letters shared).
 _PARTS = re.compile(r"[-'’]")
 _TOKEN = re.compile(r"\S+")
-# "un civil", "one civilian": a count the number words of ``numbers_in`` leave out.
-_ONE = frozenset("one un une".split())
 # Under this share of the question's content words restated, a short answer picking one
 # of the question's own words ("Samedi ou dimanche ?" → "Samedi [1]") is no echo.
 ECHO_COVERAGE = 0.5
@@ -66,9 +64,9 @@ def adds_nothing(text: str, said: str) -> bool:
     # ``residual`` keeps words of three letters or fewer: an acronym ``said`` writes too
     # ("US" in "the head of US diplomacy") is not new.
     new = content_of(rest) - set(_ACRONYM.findall(said))
-    ones = {w for w in WORDS.findall(fold(rest)) if w in _ONE}
+    # "un civil", "one civilian": a count the number words of ``numbers_in`` leave out.
     return not new and numbers_in(rest) <= numbers_in(said) \
-        and (not ones or any(w in _ONE for w in WORDS.findall(fold(said))))
+        and (not ones(rest) or ones(said) > 0)
 
 
 def says_nothing_new(claim: str, question: str) -> bool:
