@@ -49,7 +49,7 @@ _LEADING_WHEN = re.compile(
 _KINDS: list[tuple[Kind, re.Pattern[str]]] = [
     (Kind.NUMBER_OR_DATE, re.compile(
         _OPENING + r"(how long|combien de temps|depuis combien|pendant combien"
-        r"|quelle (?:est|etait) la duree|what (?:is|was) the duration"
+        r"|quelle (?:est|etait|a ete|fut) la duree|what (?:is|was) the duration"
         # counted in years or days, a duration may be told by its dates
         r"|how many (?:years|months|weeks|days)"
         r"|combien (?:d'annees|d'ans|de mois|de semaines|de jours))\b")),
@@ -59,7 +59,7 @@ _KINDS: list[tuple[Kind, re.Pattern[str]]] = [
         r"|how much (?:money|did|does|do|is|was|were|are|will|would|has|had|have|cost)"
         r"|quelle somme|quel (?:montant|nombre|pourcentage|chiffre|bilan)"
         r"|what (?:number|amount|percentage|sum|toll)"
-        r"|(?:quel|quelle) (?:est|etait) (?:le |la |l')"
+        r"|(?:quel|quelle) (?:est|etait|a ete|fut) (?:le |la |l')"
         r"(?:nombre|montant|population|age|bilan|chiffre|total)"
         r"|what (?:is|was) (?:the )?(?:number|amount|population|age|death toll|toll|total))"
         r"\b")),

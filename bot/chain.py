@@ -45,6 +45,7 @@ from bot.judge import Evidence, Judge
 from bot.lang import Detector
 from bot.messages import message
 from bot.offices import ROLE_WORD_BAR, elided, office_words
+from bot.overview import asks_overview, lede
 from bot.polar import asks_yes_no
 from bot.probe import Probe
 from bot.roles import (
@@ -140,6 +141,14 @@ class CitedQA:
         # the article first names him says who he is (bot/identity.py).
         hits, introduced = introduced_first(state["question"], hits,
                                             self.retriever.index.sentences, self.top_k)
+        if hits and not introduced and asks_overview(state["question"]):
+            # "What is this article about?": no sentence is about "the article", and
+            # every one scores low; the lede says what the article is about
+            # (bot/overview.py). The question's form, not its words, picks the hits.
+            lead = lede(self.retriever.index.sentences, hits[0].sentence.doc_id)
+            score = hits[0].score
+            hits = [Hit(s, score, rank) for rank, s in enumerate(lead)]
+            return {**state, "hits": hits, "introduced": False, "overview": True}
         return {**state, "hits": hits, "introduced": introduced}
 
     def decide(self, state: State) -> State:
@@ -152,6 +161,10 @@ class CitedQA:
         threshold = self.thresholds.for_pair(state["language"], doc_lang,
                                              gate=self.generator is not None)
         support = supporting_hits(hits, threshold, self.max_citations)
+        if state.get("overview"):
+            # Quoted whatever their scores: the lede is what was asked for.
+            return {**state, "support": hits, "quote_bar": hits[0].score,
+                    "cross_language": state["language"] != doc_lang}
         own_lang = state.get("question_language")
         if support and (unwritten := self._unwritten(state, hits[0].sentence.doc_id,
                                                      own_lang == doc_lang)):
@@ -214,9 +227,10 @@ class CitedQA:
         # Calibrated on the whole-article layout only (bench/calibrate.py --decline).
         decline = self.thresholds.decline if self.generator and self.generator.article else None
         prob: float | None = state.get("sentinel_prob")
-        if state.get("introduced"):
+        if state.get("introduced") or state.get("overview"):
             # Weighed on the retrieval score, which for who someone is measures the
-            # sentence's topic, not that it names them (see ``decide``).
+            # sentence's topic, not that it names them (see ``decide``), and for what
+            # the article is about, nothing.
             decline = None
         if draft is not None and prob is not None and decline is not None and not decline.answers(
                 state["support"][0].score, prob, state["cross_language"]):
@@ -244,7 +258,7 @@ class CitedQA:
                 mixed = result
             elif not result.citations or of_kind:
                 bar = self.thresholds.name_bar if result.invented else state["quote_bar"]
-                if state["support"][0].score < bar:
+                if state["support"][0].score < bar and not state.get("overview"):
                     # The model could only say things the sentences do not; when it made
                     # up numbers or names, most likely they do not hold the answer either.
                     return self._invented(state)
@@ -451,7 +465,9 @@ class CitedQA:
         verify is refused, not quoted.
         """
         if quoted := self._quotable(state):
-            again = self._answer_from(state, quoted)
+            # Verified with a word of the article's language ("the support apporté by
+            # Washington") is better than refused: no quote stands in for it here.
+            again = self._answer_from(state, quoted, mixed_ok=True)
             if again is not None and again.get("citations"):
                 return again
         return self._refuse(state, "model_unsupported")
@@ -469,7 +485,8 @@ class CitedQA:
                                                  state["conversation"]):
             # The earlier question answered again: nothing is said about this one.
             result = replace(result, answer="", citations=[])
-        if result.citations and self._off_question(state["query"], result.answer):
+        if result.citations and not state.get("overview") \
+                and self._off_question(state["query"], result.answer):
             # Verified against the article, yet about something else: "How many people
             # live in Palmyra?" → "the attack aimed to hinder the rapprochement of the
             # two countries [1]" answers nothing that was asked.
@@ -543,7 +560,8 @@ class CitedQA:
         return {**state, "judge_p": p_yes, "answer": result.answer,
                 "citations": result.citations, "verdict": verdict}
 
-    def _answer_from(self, state: State, quoted: list[Hit]) -> State | None:
+    def _answer_from(self, state: State, quoted: list[Hit], mixed_ok: bool = False
+                     ) -> State | None:
         """The model asked once more, pointed at the sentences about to be quoted only.
 
         Its answer failed, yet retrieval is sure enough to quote: a quote of a French
@@ -577,7 +595,12 @@ class CitedQA:
                 return None
             return self._refuse(state, "retry_found_none")
         result, of_kind = self._check(state, draft.text, [n - 1 for n in hint])
-        if not (result.citations and of_kind and self._in_language(state, result)):
+        if not (result.citations and of_kind):
+            return None
+        if not self._in_language(state, result):
+            if mixed_ok and self.detector.detect(result.answer, state["language"]) \
+                    == state["language"]:
+                return self._accept(state, result, _MIXED)
             return None
         return self._accept(state, result, "verified on the sentence to quote")
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from difflib import SequenceMatcher
 
 from bot.facts import UPPER, WORDS, fold
 from index.cast import people
@@ -65,11 +66,28 @@ def _words(text: str) -> set[str]:
     return {*found, *(part for w in found for part in re.split(r"[-'’]", w))}
 
 
+# Transliterations of one name: "sharaa"/"charaa" 0.83, "shaibani"/"chaibani" 0.88;
+# two names of the article: "shaibani"/"charaa" 0.43.
+_SPELLED = 0.75
+
+
 def first_mention(name: str, sentences: Sequence[Sentence]) -> Sentence | None:
-    """The first of ``sentences`` (in article order) that writes every word of ``name``."""
+    """The first of ``sentences`` (in article order) that writes every word of ``name``;
+    failing that, spelled otherwise: the English press writes "al-Sharaa" for the French
+    "al-Charaa". Exact first: "Assad" is close to "Asaad" too."""
     wanted = {w for w in WORDS.findall(fold(name)) if len(w) > 2}
+    if not wanted:
+        return None
     ordered = sorted(sentences, key=lambda s: s.n)
-    return next((s for s in ordered if wanted and wanted <= _words(s.text)), None)
+    core = {p for w in wanted for p in re.split(r"[-'’]", w) if len(p) > 2}
+    return next((s for s in ordered if wanted <= _words(s.text)), None) or next(
+        (s for s in ordered if core and all(_spelled(p, _words(s.text)) for p in core)), None)
+
+
+def _spelled(part: str, words: set[str]) -> bool:
+    """Whether one of ``words`` is ``part`` spelled otherwise ("sharaa", "charaa"), by
+    letters in common: not by a shared opening, "al-sh" opens two names of the article."""
+    return any(SequenceMatcher(None, part, w).ratio() >= _SPELLED for w in words)
 
 
 def introduced_first(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],

@@ -57,12 +57,14 @@ _DATE = re.compile(
 COPY_DECIDES = frozenset({"number"})
 
 
-# "How many people…", "Combien de personnes…": a count of people in general may be the
-# sum of the groups a sentence counts ("deux soldats américains et un civil" are three
-# people), which a copy of the sentence's words cannot give.
+# "How many people…", "Combien de personnes…", a toll: a count of people in general may
+# be the sum of the groups a sentence counts ("deux soldats américains et un civil" are
+# three people), which a copy of the sentence's words cannot give.
 _PEOPLE_COUNTED = re.compile(
     r"\b(?:how many|combien d[e'’]\s*)\s*(?:people|persons|victims|casualties|dead"
-    r"|personnes|victimes|morts|gens)\b")
+    r"|personnes|victimes|morts|gens)\b"
+    # A toll is such a count: "What was the death toll?", "Quel est le bilan ?"
+    r"|\b(?:toll|bilan)\b")
 
 
 def counts_people(question: str) -> bool:

@@ -3,6 +3,7 @@
 import pytest
 
 from bot.answer_type import Kind, expected_kind, holds_kind
+from bot.roles import counts_people
 
 AMBUSH = ("Le Commandement central américain (CENTCOM) a indiqué samedi que deux soldats "
           "américains et un civil avaient trouvé la mort.")
@@ -34,6 +35,8 @@ COALITION = "La coalition internationale anti-EI a été créée en 2014."
     ("Which year did Syria join?", Kind.DATE),
     ("What is the death toll?", Kind.NUMBER),
     ("Quel est le bilan de l’attaque ?", Kind.NUMBER),
+    ("Quel a été le bilan de l’embuscade ?", Kind.NUMBER),
+    ("Quelle a été la durée de l’appel ?", Kind.NUMBER_OR_DATE),
     ("Where did the ambush take place?", Kind.PLACE),
     ("Et où cela s’est-il passé ?", Kind.PLACE),
     ("Dans quelle province l’opération a-t-elle lieu ?", Kind.PLACE),
@@ -258,3 +261,16 @@ def test_one_of_something_else_the_question_names_is_no_count() -> None:
                           "leur opération ?", [operation])
     assert holds_kind("Combien d’opérations les autorités ont-elles lancées ?", [operation])
     assert holds_kind("How many civilians died?", ["two soldiers and a civilian died"])
+
+
+@pytest.mark.parametrize(("question", "people"), [
+    ("Combien de personnes sont mortes ?", True),
+    ("How many casualties were there?", True),
+    # A toll counts people, whoever they are: the sum of the groups a sentence counts.
+    ("What was the death toll?", True),
+    ("Quel est le bilan de l’embuscade ?", True),
+    ("Combien de soldats syriens ont été tués ?", False),
+    ("How many cells were dismantled?", False),
+])
+def test_counts_people(question: str, people: bool) -> None:
+    assert counts_people(question) is people

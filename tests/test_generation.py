@@ -1148,6 +1148,13 @@ def test_an_answer_copying_words_only_the_article_s_language_has_is_not_the_read
     # Nor is it refused when the sentence is too far to quote.
     bot.qa.thresholds = replace(bot.qa.thresholds, cross_language=0.99)
     assert ask(bot, model, mixed, question).answer.startswith("Rubio cited the mesures")
+    # After an answer that made up a name, only a verified retry is shown (the quote
+    # is not): one in words of the article's language too, rather than a refusal.
+    bot.qa.thresholds = replace(bot.qa.thresholds, cross_language=0.2)
+    model.replies += ["Rubio cited the mesures of Emmanuel Macron [6].", mixed]
+    retried = bot.ask(question, bot.new_conversation())
+    assert retried.answered and retried.answer.startswith("Rubio cited the mesures destinées")
+    assert "Macron" not in retried.answer
 
 
 def _number_of(bot: Citebot, model: QueueChatModel, question: str, words: str) -> int:

@@ -53,6 +53,22 @@ def test_first_mention_is_the_first_sentence_writing_every_word_of_the_name() ->
     assert first_mention("Marco Polo", SENTENCES) is None
 
 
+def test_first_mention_takes_a_name_spelled_otherwise_when_none_is_written_exactly() -> None:
+    sentences = [
+        Sentence("a:1", "a", 1, 0, "Le ministre Asaad al-Shaibani a appelé Marco Rubio."),
+        Sentence("a:2", "a", 2, 0, "Il a transmis les condoléances d’Ahmed al-Charaa."),
+        Sentence("a:3", "a", 3, 0, "Depuis la chute de Bachar al-Assad en 2024."),
+    ]
+    # The English press's spellings of the French article's names.
+    assert first_mention("al-Sharaa", sentences) == sentences[1]
+    assert first_mention("Ahmed al-Sharaa", sentences) == sentences[1]
+    assert first_mention("al-Chaibani", sentences) == sentences[0]
+    # Written exactly somewhere: that sentence, not a close spelling earlier ("Asaad").
+    assert first_mention("Assad", sentences) == sentences[2]
+    # Not one name for another that opens alike ("al-Sh…").
+    assert first_mention("al-Shalabi", sentences) is None
+
+
 def test_introduced_first_takes_the_best_hit_s_place_in_its_article() -> None:
     hits = [Hit(SENTENCES[2], 0.5, 0), Hit(SENTENCES[3], 0.4, 1), Hit(SENTENCES[0], 0.3, 2)]
     out, introduced = introduced_first("Qui est Marco Rubio ?", hits, SENTENCES, k=3)
