@@ -22,7 +22,7 @@ STOP = frozenset(
     "cette ces leur".split()
 )
 
-_NUMBER_WORDS = {
+NUMBER_WORDS = {
     # English
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30,
@@ -82,8 +82,8 @@ def same_word(a: str, b: str) -> bool:
 def numbers_in(text: str) -> set[float]:
     found = {float(d.replace(",", ".")) for d in _DIGITS.findall(text)}
     for word in WORDS.findall(fold(text)):
-        if word in _NUMBER_WORDS:
-            found.add(float(_NUMBER_WORDS[word]))
+        if word in NUMBER_WORDS:
+            found.add(float(NUMBER_WORDS[word]))
     return found
 
 
@@ -177,7 +177,7 @@ def names_in(claim: str, ordinary: str = "") -> list[str]:
         word = opening.group(1)
         folded = fold(word)
         common = (word in _NOT_NAMES or folded in _OPENERS or folded in STOP
-                  or folded in _NUMBER_WORDS or folded in DATE_WORDS
+                  or folded in NUMBER_WORDS or folded in DATE_WORDS
                   or re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", ordinary))
         if not common:
             names.insert(0, word)

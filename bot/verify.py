@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.citations import MARKER
+from bot.counts import Embed, misbound
 from bot.dates import trim_unsupported_dates
 from bot.facts import (
     WORDS,
@@ -78,6 +79,20 @@ def quotes(claim: str, sentence: str) -> bool:
     words = " ".join(WORDS.findall(fold(claim)))
     return len(content_words(claim)) >= QUOTE_WORDS and \
         f" {words} " in f" {' '.join(WORDS.findall(fold(sentence)))} "
+
+
+# The share of each other's words a claim and its sentence must hold to be one text.
+COPY_SHARE = 0.9
+
+
+def copies_whole(claim: str, sentence: str) -> bool:
+    """Whether ``claim`` is ``sentence`` copied whole, or nearly: each holds at least
+    ``COPY_SHARE`` of the other's words (case, accents and punctuation aside)."""
+    a, b = WORDS.findall(fold(claim)), WORDS.findall(fold(sentence))
+    if not a or not b:
+        return False
+    return sum(w in set(a) for w in b) >= COPY_SHARE * len(b) and \
+        sum(w in set(b) for w in a) >= COPY_SHARE * len(a)
 
 
 @dataclass(frozen=True)
@@ -212,6 +227,7 @@ def verify(
     name_bar: float,
     eligible: Collection[int] | None = None,
     asked: str | None = None,
+    embed: Embed | None = None,
 ) -> Verdict:
     """Keep the supported claims of ``answer``, each cited to sentences of ``numbered``.
 
@@ -226,6 +242,8 @@ def verify(
     questions it follows too). A claim that adds nothing to it is no claim; what a
     claim adds must be closest to the sentence supporting it, or within
     ``REPAIR_MARGIN`` of the closest (``bot/novelty.py``).
+    ``embed``: the embedder's document vectors, to tell which thing each of a claim's
+    numbers counts (``bot/counts.py``); without it, that is not checked.
     """
     asked = question if asked is None else asked
     drafted = claims_of(answer)
@@ -280,7 +298,8 @@ def verify(
             # A claim denying what its sentence states says the opposite, however close.
             return (row[i] >= need or quotes(text, source)) \
                 and numbers_supported(text, source, question) \
-                and (not negated(text) or negated(source))
+                and (not negated(text) or negated(source)) \
+                and (embed is None or not misbound(text, source, embed))
 
         valid = list(dict.fromkeys(n - 1 for n in claim.cited if 0 < n <= len(numbered)))
         good = [i for i in valid if supports(i)]

@@ -568,7 +568,8 @@ def test_claims_in_a_titled_corpus_are_compared_with_untitled_sentences(
     seen = numbered_ids(model)
     assert len(seen) > 2  # sentences of both articles
     n = 1 + [i for i, text in enumerate(seen) if "spectateurs" in text][0]
-    a = ask(bot, model, f"Le concert de jazz a réuni deux mille spectateurs à Lyon [{n}].",
+    # (Not the sentence copied whole: that is a quote, which the bars here refuse.)
+    a = ask(bot, model, f"Le concert de jazz a réuni deux mille spectateurs [{n}].",
             question)
     assert a.answered and [c.id for c in a.citations] == ["concert-de-jazz:1"]
     # A claim that says nothing must not borrow the similarity of the sentence's title.
@@ -659,7 +660,9 @@ WOUNDED = "Combien de militaires ont été blessés lors de l’embuscade ?"
 def test_a_number_in_another_role_than_the_copied_one_is_not_the_answer(
         bot: Citebot, model: QueueChatModel, copied: str) -> None:
     # Sentence 7 says two soldiers died and three were wounded: "deux" is there, the
-    # claim is close to it, only the model's copy tells which number answers.
+    # claim is close to it, only the model's copy tells which number answers (which
+    # thing each number counts, bot/counts.py, would tell too: off here).
+    bot.qa.check_counts = False
     model.probe_replies.append(copied)
     a = ask(bot, model, "Deux militaires ont été blessés lors de l’embuscade [7].", WOUNDED)
     assert "Deux militaires" not in a.answer
@@ -672,6 +675,7 @@ def test_a_number_in_another_role_than_the_copied_one_is_not_the_answer(
 def test_an_answer_is_kept_unless_the_copy_names_another_of_its_numbers(
         bot: Citebot, model: QueueChatModel, copied: str) -> None:
     claim = "Trois militaires ont été blessés lors de l’embuscade [7]."
+    bot.qa.check_counts = False
     if copied == "2 [7]":  # the answer takes the copied number, not the marker's
         claim, copied = "Deux militaires ont été blessés lors de l’embuscade [7].", "2 [7]"
     model.probe_replies.append(copied)
@@ -772,7 +776,7 @@ def test_a_sentence_with_one_number_is_not_asked_which(bot: Citebot,
                         "2024 [10].", "Depuis quand la nouvelle administration syrienne "
                                       "est-elle en place ?")
     assert a.answered and model.probe_asked == []
-    bot.qa.check_roles = False
+    bot.qa.check_roles = bot.qa.check_counts = False
     a = ask(bot, model, "Deux militaires ont été blessés lors de l’embuscade [7].", WOUNDED)
     assert a.answered and model.probe_asked == []
 
@@ -1204,3 +1208,30 @@ def test_a_claim_trimmed_of_its_completed_date_may_restate_the_question(
     # Without the year the model added, what is left is the question's own date.
     a = ask(bot, model, f"La Syrie a rejoint la coalition le 12 novembre 2024 [{n}].", question)
     assert not a.answered
+
+
+def test_an_answer_counting_a_thing_with_another_s_number_is_not_shown(
+        bot: Citebot, model: QueueChatModel) -> None:
+    question = "Qui a trouvé la mort lors de l’embuscade ?"
+    right = ask(bot, model, "Deux soldats américains et un civil ont trouvé la mort [7].",
+                question)
+    assert right.answered and right.answer.startswith("Deux soldats américains")
+    # "trois" is in the sentence, counting the wounded.
+    wrong = ask(bot, model, "Trois soldats américains ont trouvé la mort [7].", question)
+    assert "Trois soldats" not in wrong.answer
+
+
+def test_a_sentence_copied_whole_is_a_quote_held_to_the_quoting_bar(
+        bot: Citebot, model: QueueChatModel) -> None:
+    question = "Qui dirige le Commandement central américain ?"
+    copy = ("Le Commandement central américain (CENTCOM) a indiqué samedi que deux soldats "
+            "américains et un civil avaient trouvé la mort, tandis que trois autres "
+            "militaires avaient été blessés lors d’une embuscade menée par un combattant "
+            "de Daech dans la zone désertique de Palmyre [7].")
+    # Over the gate, under the quoting bar (0.99 here): the model judged nothing.
+    a = ask(bot, model, copy, question)
+    assert not a.answered and not a.citations
+    # Once retrieval would quote it, the copy stands like the quote.
+    bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.2)
+    a = ask(bot, model, copy, question)
+    assert a.answered and [c.id for c in a.citations] == ["palmyre.fr:7"]

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from bot.counts import counted, misbound
+
+SENTENCE = ("Le CENTCOM a indiqué que deux soldats américains et un civil avaient trouvé la "
+            "mort, tandis que trois autres militaires avaient été blessés.")
+
+
+def test_counted_reads_each_number_with_what_it_counts() -> None:
+    assert counted(SENTENCE) == [(2, "soldats américains"), (1, "civil"),
+                                 (3, "autres militaires")]
+    assert counted("2 soldiers and 1 civilian died, 3 wounded.") == [
+        (2, "soldiers"), (1, "civilian"), (3, "wounded")]
+    # A number counting nothing it names: "three were wounded", a year.
+    assert counted("Three were wounded in 2024.") == []
+
+
+# What is counted, as the embedder places it: each group of words one direction, the
+# soldiers and the other servicemen near each other (as "soldiers" and "militaires").
+_AXES = {"soldats américains": 0, "soldiers": 0, "american soldiers": 0, "civil": 1,
+         "civilians": 1, "autres militaires": 2, "wounded": 3}
+
+
+def _embed(texts: Sequence[str]) -> np.ndarray:
+    out = np.zeros((len(texts), 4), np.float32)
+    for row, text in enumerate(texts):
+        out[row, _AXES[text.lower()]] = 1.0
+        if _AXES[text.lower()] in (0, 2):
+            out[row, 2 - _AXES[text.lower()]] = 0.8
+        out[row] /= np.linalg.norm(out[row])
+    return out
+
+
+def test_a_number_counting_what_the_sentence_counts_with_another_is_misbound() -> None:
+    assert misbound("The victims were two soldiers and three civilians", SENTENCE, _embed)
+    assert not misbound("Two soldiers and one civilian were killed", SENTENCE, _embed)
+    # Closest to the soldiers killed, yet close enough to those counted three as well.
+    assert not misbound("Three American soldiers were wounded", SENTENCE, _embed)
+    # What the sentence counts nothing like: left to the other checks.
+    assert not misbound("3 wounded", SENTENCE, _embed)
+    # One number in the sentence: whether it is the claim's is checked elsewhere.
+    assert not misbound("Three civilians died", "Un civil est mort.", _embed)
+
