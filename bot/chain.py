@@ -104,7 +104,8 @@ class CitedQA:
     check_roles: bool = True
     # Whether a claim's numbers must count what its sentence counts with them
     # (``bot/counts.py``: "two soldiers and three civilians" of "deux soldats et un civil
-    # … trois autres militaires").
+    # … trois autres militaires"), and its doer be no one the sentence counts
+    # (``bot/agents.py``: "carried out by two soldiers and a civilian").
     check_counts: bool = True
 
     def __post_init__(self) -> None:

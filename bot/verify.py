@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.agents import misattributed
 from bot.citations import MARKER
 from bot.counts import Embed, misbound
 from bot.dates import trim_unsupported_dates
@@ -243,7 +244,8 @@ def verify(
     claim adds must be closest to the sentence supporting it, or within
     ``REPAIR_MARGIN`` of the closest (``bot/novelty.py``).
     ``embed``: the embedder's document vectors, to tell which thing each of a claim's
-    numbers counts (``bot/counts.py``); without it, that is not checked.
+    numbers counts (``bot/counts.py``) and who did what it tells (``bot/agents.py``);
+    without it, neither is checked.
     """
     asked = question if asked is None else asked
     drafted = claims_of(answer)
@@ -299,7 +301,8 @@ def verify(
             return (row[i] >= need or quotes(text, source)) \
                 and numbers_supported(text, source, question) \
                 and (not negated(text) or negated(source)) \
-                and (embed is None or not misbound(text, source, embed))
+                and (embed is None or not (misbound(text, source, embed)
+                                           or misattributed(text, source, embed)))
 
         valid = list(dict.fromkeys(n - 1 for n in claim.cited if 0 < n <= len(numbered)))
         good = [i for i in valid if supports(i)]

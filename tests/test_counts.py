@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bot.agents import doers, misattributed
 from bot.counts import counted, misbound
 
 SENTENCE = ("Le CENTCOM a indiqué que deux soldats américains et un civil avaient trouvé la "
@@ -26,11 +27,13 @@ _AXES = {"soldats américains": 0, "soldiers": 0, "american soldiers": 0, "civil
 
 
 def _embed(texts: Sequence[str]) -> np.ndarray:
-    out = np.zeros((len(texts), 4), np.float32)
+    out = np.zeros((len(texts), 32), np.float32)
     for row, text in enumerate(texts):
-        out[row, _AXES[text.lower()]] = 1.0
-        if _AXES[text.lower()] in (0, 2):
-            out[row, 2 - _AXES[text.lower()]] = 0.8
+        # Anything else: a direction of its own.
+        axis = _AXES.setdefault(text.lower(), len(set(_AXES.values())) + 8)
+        out[row, axis] = 1.0
+        if axis in (0, 2):
+            out[row, 2 - axis] = 0.8
         out[row] /= np.linalg.norm(out[row])
     return out
 
@@ -45,3 +48,28 @@ def test_a_number_counting_what_the_sentence_counts_with_another_is_misbound() -
     # One number in the sentence: whether it is the claim's is checked elsewhere.
     assert not misbound("Three civilians died", "Un civil est mort.", _embed)
 
+
+
+def test_doers_are_what_follows_by_or_par() -> None:
+    assert doers(SENTENCE + " L’embuscade a été menée par un combattant de Daech dans "
+                 "la zone.") == ["un combattant de Daech"]
+    assert doers("It was carried out by two soldiers and a civilian, as reported.") == [
+        "two soldiers and a civilian"]
+
+
+AMBUSH = SENTENCE.replace("blessés.", "blessés lors d’une embuscade menée par un combattant.")
+_AXES.update({"civilian": 1, "combattant": 4, "un combattant": 4, "fighter": 4})
+
+
+def test_a_doer_the_sentence_counts_among_others_is_misattributed() -> None:
+    assert misattributed("The ambush was carried out by two soldiers and a civilian",
+                         AMBUSH, _embed)
+    assert not misattributed("The ambush was carried out by a fighter", AMBUSH, _embed)
+    # The sentence's own subject, written there apart from what it counts, even as
+    # close to the soldiers as can be.
+    _AXES["centcom"] = 0
+    assert not misattributed("The toll was given by le CENTCOM", AMBUSH, _embed)
+    assert misattributed("The toll was given by the Centcom", SENTENCE.replace(
+        "Le CENTCOM", "Il") + " Selon un communiqué publié par le ministère.", _embed)
+    # No doer in the sentence: an active sentence gives no evidence.
+    assert not misattributed("The ambush was carried out by two soldiers", SENTENCE, _embed)

@@ -1235,3 +1235,14 @@ def test_a_sentence_copied_whole_is_a_quote_held_to_the_quoting_bar(
     bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.2)
     a = ask(bot, model, copy, question)
     assert a.answered and [c.id for c in a.citations] == ["palmyre.fr:7"]
+
+
+def test_an_answer_naming_the_dead_as_the_doers_is_not_shown(
+        bot: Citebot, model: QueueChatModel) -> None:
+    question = "Qui a mené l’embuscade près de Palmyre ?"
+    right = ask(bot, model, "L’embuscade a été menée par un combattant de Daech [7].",
+                question)
+    assert right.answered and right.answer.startswith("L’embuscade a été menée par un")
+    wrong = ask(bot, model, "L’embuscade a été menée par deux soldats américains et un "
+                            "civil [7].", question)
+    assert "menée par deux soldats" not in wrong.answer
