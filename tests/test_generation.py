@@ -1210,15 +1210,22 @@ def test_a_claim_trimmed_of_its_completed_date_may_restate_the_question(
     assert not a.answered
 
 
-def test_an_answer_counting_a_thing_with_another_s_number_is_not_shown(
-        bot: Citebot, model: QueueChatModel) -> None:
-    question = "Qui a trouvé la mort lors de l’embuscade ?"
-    right = ask(bot, model, "Deux soldats américains et un civil ont trouvé la mort [7].",
-                question)
-    assert right.answered and right.answer.startswith("Deux soldats américains")
-    # "trois" is in the sentence, counting the wounded.
-    wrong = ask(bot, model, "Trois soldats américains ont trouvé la mort [7].", question)
-    assert "Trois soldats" not in wrong.answer
+@pytest.mark.parametrize(("question", "right", "wrong"), [
+    # "trois" is in the sentence, counting the wounded (bot/counts.py).
+    ("Qui a trouvé la mort lors de l’embuscade ?",
+     "Deux soldats américains et un civil ont trouvé la mort [7].",
+     "Trois soldats américains ont trouvé la mort [7]."),
+    # The dead named as the doers (bot/agents.py).
+    ("Qui a mené l’embuscade près de Palmyre ?",
+     "L’embuscade a été menée par un combattant de Daech [7].",
+     "L’embuscade a été menée par deux soldats américains et un civil [7]."),
+])
+def test_an_answer_binding_a_fact_to_the_wrong_thing_is_not_shown(
+        bot: Citebot, model: QueueChatModel, question: str, right: str, wrong: str) -> None:
+    kept = ask(bot, model, right, question)
+    assert kept.answered and kept.answer.startswith(right.split(" [")[0])
+    shown = ask(bot, model, wrong, question)
+    assert wrong.split(" [")[0] not in shown.answer
 
 
 def test_a_sentence_copied_whole_is_a_quote_held_to_the_quoting_bar(
@@ -1235,14 +1242,3 @@ def test_a_sentence_copied_whole_is_a_quote_held_to_the_quoting_bar(
     bot.qa.thresholds = replace(bot.qa.thresholds, same_language=0.2)
     a = ask(bot, model, copy, question)
     assert a.answered and [c.id for c in a.citations] == ["palmyre.fr:7"]
-
-
-def test_an_answer_naming_the_dead_as_the_doers_is_not_shown(
-        bot: Citebot, model: QueueChatModel) -> None:
-    question = "Qui a mené l’embuscade près de Palmyre ?"
-    right = ask(bot, model, "L’embuscade a été menée par un combattant de Daech [7].",
-                question)
-    assert right.answered and right.answer.startswith("L’embuscade a été menée par un")
-    wrong = ask(bot, model, "L’embuscade a été menée par deux soldats américains et un "
-                            "civil [7].", question)
-    assert "menée par deux soldats" not in wrong.answer
