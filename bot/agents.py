@@ -7,11 +7,14 @@ claim is close to it and its numbers are there; it names the dead as the doers.
 
 A claim's doer is what follows "by"/"par" ("two soldiers and a civilian"), each of its
 parts read alone ("soldiers", "civilian"). The sentence says who did things the same
-way ("par un combattant de Daech"), and counts others ("deux soldats américains", "un
-civil": ``bot/counts.py``). A part the embedder places clearly with what the sentence
-counts (``CLEARLY``), and near none of its doers (``CLOSE``), is another role: the
-claim is wrong. Only when the sentence names a doer with "par"/"by": an active sentence
-("Daech a mené l'embuscade") gives no such evidence, and is left alone.
+way ("par un combattant de Daech"), and counts others ("deux soldats américains":
+``bot/counts.py``; counted two or more, "un/une" being mostly an article). A part the
+embedder places clearly with what the sentence counts (``CLEARLY``), and near none of
+its doers (``CLOSE``), is another role: the claim is wrong. Only when the sentence names
+a doer with "par"/"by": an active sentence ("Daech a mené l'embuscade") gives no such
+evidence, and is left alone. The cost: a sentence whose counted subject is the doer
+while "par" names another ("Deux hommes ont attaqué…, selon un rapport publié par la
+police") turns away "attacked by two men".
 """
 
 from __future__ import annotations
@@ -65,7 +68,10 @@ def misattributed(claim: str, source: str, embed: Embed) -> bool:
     """Whether ``claim`` names as who did something what ``source`` counts, not whom it
     says did it."""
     theirs = doers(source)
-    counted_things = [w for _, w in counted(source)]
+    # Counted two or more: "un/une" is mostly an article, and "une équipe de chercheurs"
+    # may well be the sentence's doer ("Une équipe a découvert…, selon un article publié
+    # par Nature").
+    counted_things = [w for n, w in counted(source) if n != 1]
     ours = [p for phrase in doers(claim) for p in _parts(phrase)
             if not _written_apart(p, source, counted_things)]
     if not theirs or not ours or not counted_things:

@@ -279,14 +279,3 @@ def test_one_of_something_else_the_question_names_is_no_count() -> None:
 def test_counts_people(question: str, people: bool) -> None:
     assert counts_people(question) is people
 
-
-def test_which_of_a_specific_kind_of_thing_needs_a_sentence_writing_it() -> None:
-    for question in ("Which unit did the two soldiers who died belong to?",
-                     "Dans quel hôpital les militaires blessés ont-ils été soignés ?",
-                     "quel est le grade des militaires americains tués ?"):
-        assert not holds_kind(question, [AMBUSH]), question
-    assert holds_kind("Dans quel hôpital les blessés ont-ils été soignés ?",
-                      ["Les blessés ont été transportés à l’hôpital de Homs."])
-    assert holds_kind("Which base did they leave?", ["Ils ont quitté la base d’Al-Tanf."])
-    # Generic kinds are named without the word: "Daech" answers "Quelle organisation… ?".
-    assert holds_kind("Quelle organisation a perpétré l’attentat ?", [AMBUSH])

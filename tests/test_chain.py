@@ -133,10 +133,3 @@ def test_the_question_s_own_language_is_known_only_when_the_detector_is_sure(
     # checked against the French article's ("Palmyre").
     assert own("¿Cuántos soldados estadounidenses murieron cerca de Palmira?") is None
 
-
-def test_which_of_a_kind_of_thing_the_article_never_writes_is_refused(bot: Citebot) -> None:
-    # Close to the sentence on the wounded, which names no hospital.
-    question = "Dans quel hôpital les trois autres militaires blessés lors de l’embuscade ?"
-    assert not bot.ask(question, bot.new_conversation()).answered
-    assert bot.ask("Où les trois autres militaires ont-ils été blessés lors de l’embuscade ?",
-                   bot.new_conversation()).answered

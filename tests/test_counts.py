@@ -58,7 +58,8 @@ def test_doers_are_what_follows_by_or_par() -> None:
 
 
 AMBUSH = SENTENCE.replace("blessés.", "blessés lors d’une embuscade menée par un combattant.")
-_AXES.update({"civilian": 1, "combattant": 4, "un combattant": 4, "fighter": 4})
+_AXES.update({"civilian": 1, "combattant": 4, "un combattant": 4, "fighter": 4,
+              "team": 6, "équipe": 6})
 
 
 def test_a_doer_the_sentence_counts_among_others_is_misattributed() -> None:
@@ -71,5 +72,8 @@ def test_a_doer_the_sentence_counts_among_others_is_misattributed() -> None:
     assert not misattributed("The toll was given by le CENTCOM", AMBUSH, _embed)
     assert misattributed("The toll was given by the Centcom", SENTENCE.replace(
         "Le CENTCOM", "Il") + " Selon un communiqué publié par le ministère.", _embed)
+    # Counted once: mostly an article, and the doer may well be "une équipe".
+    assert not misattributed("It was found by a team", "Une équipe a découvert le fossile, "
+                             "selon un article publié par la revue.", _embed)
     # No doer in the sentence: an active sentence gives no evidence.
     assert not misattributed("The ambush was carried out by two soldiers", SENTENCE, _embed)
