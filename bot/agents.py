@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 
-from bot.counts import CLEARLY, CLOSE, Embed, counted
-from bot.facts import NUMBER_WORDS, fold
+from bot.counts import CLEARLY, CLOSE, Embed, counted, number_value
+from bot.facts import fold
 
 # "by"/"par" and the words after it, up to a clause, a place, a time or a purpose.
 _DOER = re.compile(
@@ -30,7 +30,7 @@ _DOER = re.compile(
     r"|before|since|for|to|with|from|dans|lors|près|pres|en|qui|que|dont|pour|avec|depuis"
     r"|selon|après|apres|avant|sur)\b)[^,.;:\[\]()«»])+)", re.IGNORECASE)
 _PARTS = re.compile(r"\s*(?:\band\b|\bet\b|,|&)\s*", re.IGNORECASE)
-_LEADING = frozenset("a an the one un une le la les l des de du d".split())
+_LEADING = frozenset("a an the le la les l des de du d".split())
 
 
 def doers(text: str) -> list[str]:
@@ -44,8 +44,7 @@ def _parts(phrase: str) -> list[str]:
     out = []
     for part in _PARTS.split(phrase):
         words = re.findall(r"[\w’'-]+", part)
-        while words and (fold(words[0]) in _LEADING or fold(words[0]) in NUMBER_WORDS
-                         or words[0].isdigit()):
+        while words and (fold(words[0]) in _LEADING or number_value(words[0]) is not None):
             words = words[1:]
         if words:
             out.append(" ".join(words))

@@ -39,7 +39,8 @@ _ENDS = frozenset(
 _ONE = frozenset({"one", "un", "une"})
 
 
-def _value(token: str) -> float | None:
+def number_value(token: str) -> float | None:
+    """The number a token writes ("2", "deux", "un"), if it writes one."""
     if token[0].isdigit():
         return float(token.replace(",", "."))
     word = fold(token)
@@ -52,12 +53,12 @@ def counted(text: str, most: int = 2) -> list[tuple[float, str]]:
     tokens = _TOKENS.findall(text)
     out = []
     for i, token in enumerate(tokens):
-        value = _value(token)
+        value = number_value(token)
         if value is None:
             continue
         words: list[str] = []
         for word in tokens[i + 1: i + 1 + most]:
-            if fold(word) in _ENDS or _value(word) is not None:
+            if fold(word) in _ENDS or number_value(word) is not None:
                 break
             words.append(word)
         if words:
@@ -66,6 +67,20 @@ def counted(text: str, most: int = 2) -> list[tuple[float, str]]:
 
 
 Embed = Callable[[Sequence[str]], np.ndarray]
+
+
+def cached(embed: Embed) -> Embed:
+    """``embed`` remembering each text's vector: a claim is checked against each sentence
+    that may support it, and again once trimmed."""
+    seen: dict[str, np.ndarray] = {}
+
+    def run(texts: Sequence[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in seen]
+        if new:
+            seen.update(zip(new, embed(new), strict=True))
+        return np.stack([seen[t] for t in texts])
+
+    return run
 
 
 def misbound(claim: str, source: str, embed: Embed) -> bool:

@@ -27,7 +27,7 @@ import numpy as np
 
 from bot.agents import misattributed
 from bot.citations import MARKER
-from bot.counts import Embed, misbound
+from bot.counts import Embed, cached, misbound
 from bot.dates import trim_unsupported_dates
 from bot.facts import (
     WORDS,
@@ -248,6 +248,7 @@ def verify(
     without it, neither is checked.
     """
     asked = question if asked is None else asked
+    embed = cached(embed) if embed is not None else None
     drafted = claims_of(answer)
     claims = [c for c in drafted if not says_nothing_new(c.text, asked)]
     echoes = len(drafted) - len(claims)

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bot.agents import doers, misattributed
-from bot.counts import counted, misbound
+from bot.counts import cached, counted, misbound
 
 SENTENCE = ("Le CENTCOM a indiqué que deux soldats américains et un civil avaient trouvé la "
             "mort, tandis que trois autres militaires avaient été blessés.")
@@ -77,3 +77,17 @@ def test_a_doer_the_sentence_counts_among_others_is_misattributed() -> None:
                              "selon un article publié par la revue.", _embed)
     # No doer in the sentence: an active sentence gives no evidence.
     assert not misattributed("The ambush was carried out by two soldiers", SENTENCE, _embed)
+
+
+def test_cached_embeds_each_text_once() -> None:
+    asked: list[list[str]] = []
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        asked.append(list(texts))
+        return _embed(texts)
+
+    once = cached(embed)
+    first = once(["soldiers", "civil", "soldiers"])
+    again = once(["civil", "autres militaires"])
+    assert asked == [["soldiers", "civil"], ["autres militaires"]]
+    assert np.array_equal(first[0], first[2]) and np.array_equal(first[1], again[0])
