@@ -71,9 +71,11 @@ def misattributed(claim: str, source: str, embed: Embed) -> bool:
     # may well be the sentence's doer ("Une équipe a découvert…, selon un article publié
     # par Nature").
     counted_things = [w for n, w in counted(source) if n != 1]
+    if not theirs or not counted_things:
+        return False
     ours = [p for phrase in doers(claim) for p in _parts(phrase)
             if not _written_apart(p, source, counted_things)]
-    if not theirs or not ours or not counted_things:
+    if not ours:
         return False
     vectors = embed([*ours, *theirs, *counted_things])
     mine, by, things = (vectors[: len(ours)], vectors[len(ours): len(ours) + len(theirs)],

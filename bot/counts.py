@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from bot.facts import NUMBER_WORDS, fold
+from bot.facts import NUMBER_WORDS, ONE, fold
 
 # What is counted, compared with the embedder (words alone, no number).
 CLEARLY = 0.65
@@ -36,7 +36,6 @@ _TOKENS = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _ENDS = frozenset(
     "and or but were was are is had have has died de du des d of et ou mais avaient avait "
     "ont a sont est étaient était etaient etait who qui que which dont".split())
-_ONE = frozenset({"one", "un", "une"})
 
 
 def number_value(token: str) -> float | None:
@@ -44,7 +43,7 @@ def number_value(token: str) -> float | None:
     if token[0].isdigit():
         return float(token.replace(",", "."))
     word = fold(token)
-    return 1.0 if word in _ONE else NUMBER_WORDS.get(word)
+    return 1.0 if word in ONE else NUMBER_WORDS.get(word)
 
 
 def counted(text: str, most: int = 2) -> list[tuple[float, str]]:

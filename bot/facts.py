@@ -43,7 +43,7 @@ DATE_WORDS = {
         "november novembre", "december decembre"]) for w in names.split()
 }
 # "one/un/une" double as articles ("un civil"): they count in sums but are never required.
-_ONE = {"one", "un", "une"}
+ONE = frozenset({"one", "un", "une"})
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
 WORDS = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _CAPITALISED = re.compile(rf"(?<![.!?]\s)(?<!^)(?<!-)\b([{UPPER}][\w’'-]{{2,}})")
@@ -89,7 +89,7 @@ def numbers_in(text: str) -> set[float]:
 
 def ones(text: str) -> int:
     """How many times ``text`` writes "one", "un" or "une" (a count or an article)."""
-    return sum(w in _ONE for w in WORDS.findall(fold(text)))
+    return sum(w in ONE for w in WORDS.findall(fold(text)))
 
 
 def dates_in(text: str) -> set[int]:
